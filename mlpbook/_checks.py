@@ -1,0 +1,54 @@
+"""Input validation shared by layers, losses and the training loop.
+
+Every check raises a ``ValueError`` (or ``TypeError``) whose message names who is complaining and
+what was expected and what was given, so that a wrong shape is never broadcast silently.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_float_array(x, who: str, dtype=None) -> np.ndarray:
+    """Return ``x`` as a floating array (no copy when it already is one of ``dtype``)."""
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{who}: expected an array of numbers; got {type(x).__name__}") from exc
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{who}: expected an array of numbers; got dtype {arr.dtype}")
+    if dtype is not None:
+        return arr.astype(dtype, copy=False)
+    if not np.issubdtype(arr.dtype, np.floating):
+        return arr.astype(np.float64)
+    return arr
+
+
+def check_batch(A: np.ndarray, n_features: int | None, who: str) -> None:
+    """A mini-batch is 2-D, one sample per row, with ``n_features`` columns."""
+    want = f"(n, {n_features})" if n_features is not None else "(n, features)"
+    if A.ndim != 2:
+        hint = " (one sample per row; use x.reshape(1, -1) for a single sample)" if A.ndim == 1 else ""
+        raise ValueError(f"{who}: expected a 2-D batch of shape {want}{hint}; got shape {A.shape}")
+    if n_features is not None and A.shape[1] != n_features:
+        raise ValueError(
+            f"{who}: expected input of shape {want} with {n_features} features; got shape {A.shape}"
+        )
+
+
+def check_finite(A: np.ndarray, who: str, what: str = "input") -> None:
+    """Raise when ``A`` holds NaN or infinity. Cheap: one reduction, a full scan only on failure."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(A, axis=None)
+    if np.isfinite(total):
+        return
+    bad = ~np.isfinite(A)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        kind = "NaN" if np.isnan(A[where]) else "infinity"
+        raise ValueError(f"{who}: {what} contains {kind} (first at index {where}); shape {A.shape}")
+
+
+def check_same_shape(got: np.ndarray, want_shape: tuple, who: str, what: str) -> None:
+    if got.shape != tuple(want_shape):
+        raise ValueError(f"{who}: expected {what} of shape {tuple(want_shape)}; got {got.shape}")

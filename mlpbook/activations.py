@@ -1,0 +1,343 @@
+"""Activation functions as layers (seed 001 §5.3, seed 000 §4.3).
+
+A scalar activation σ acts on every entry: ``a = σ(z)`` (5.3). Its backward pass multiplies the
+upstream gradient by σ'(z) entry by entry, which is ``δ = Diag(σ'(z)) ζ`` of (5.31). Each scalar
+activation also exposes ``derivative(z)`` and, where it exists, ``second_derivative(z)``.
+
+``Softmax`` is the vector activation of (5.18); its backward pass multiplies by the Jacobian (5.19)
+without forming it, and ``Softmax.jacobian(z)`` builds the matrix itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import as_float_array, check_same_shape
+from .layers import Layer
+
+__all__ = [
+    "Activation", "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU",
+    "SELU", "Softplus", "Softsign", "Arctan", "Swish", "Softmax", "sigmoid", "softmax",
+    "log_softmax",
+]
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """σ(z) = 1 / (1 + e^{-z}), computed without overflow for any z."""
+    z = np.asarray(z)
+    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(e.dtype, copy=False)
+
+
+def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Softmax along ``axis``; subtracting the maximum first keeps every exponent ≤ 0."""
+    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log softmax(z) = z − logsumexp(z), stable for logits of any magnitude."""
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+class Activation(Layer):
+    """An element-wise activation. Subclasses define ``function`` and ``derivative``."""
+
+    def function(self, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def derivative(self, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def forward(self, Z, training=False):
+        Z = as_float_array(Z, repr(self))
+        self.Z = Z
+        return self.function(Z)
+
+    def backward(self, dA):
+        Z = self._cached("Z")
+        dA = as_float_array(dA, repr(self) + ".backward", dtype=Z.dtype)
+        check_same_shape(dA, Z.shape, repr(self) + ".backward", "upstream gradient ∂C/∂a")
+        return dA * self.derivative(Z)  # δ = Diag(σ'(z)) ζ   (5.31)
+
+
+class Identity(Activation):
+    """σ(z) = z."""
+
+    def function(self, z):
+        return np.asarray(z).copy()
+
+    def derivative(self, z):
+        return np.ones_like(z)
+
+    def second_derivative(self, z):
+        return np.zeros_like(z)
+
+    def backward(self, dA):
+        Z = self._cached("Z")
+        check_same_shape(np.asarray(dA), Z.shape, "Identity().backward", "upstream gradient")
+        return np.asarray(dA, dtype=Z.dtype).copy()
+
+
+class Step(Activation):
+    """σ(z) = 1 for z ≥ 0 and ``low`` for z < 0. ``low=0`` is the perceptron's threshold (seeds
+    003, 004); ``low=-1`` is σ_Step of (5.16). The derivative is 0 everywhere (taken as 0 at 0)."""
+
+    def __init__(self, low: float = 0.0):
+        self.low = float(low)
+
+    def function(self, z):
+        z = np.asarray(z)
+        return np.where(z >= 0, 1.0, self.low).astype(z.dtype, copy=False)
+
+    def derivative(self, z):
+        return np.zeros_like(z)
+
+    def config(self):
+        return {"low": self.low}
+
+
+class Sigmoid(Activation):
+    """σ(z) = 1/(1+e^{-z}),  σ' = σ(1−σ),  σ'' = σ(1−σ)(1−2σ)."""
+
+    def function(self, z):
+        return sigmoid(z)
+
+    def derivative(self, z):
+        s = sigmoid(z)
+        return s * (1 - s)
+
+    def second_derivative(self, z):
+        s = sigmoid(z)
+        return s * (1 - s) * (1 - 2 * s)
+
+    def forward(self, Z, training=False):
+        self.A = super().forward(Z, training)
+        return self.A
+
+    def backward(self, dA):
+        A = self._cached("A")
+        check_same_shape(np.asarray(dA), A.shape, "Sigmoid().backward", "upstream gradient")
+        return dA * A * (1 - A)  # σ'(z) = σ(z)(1 − σ(z)), reusing the forward output
+
+
+class Tanh(Activation):
+    """tanh z,  tanh' = 1 − tanh²,  tanh'' = −2 tanh (1 − tanh²)."""
+
+    def function(self, z):
+        return np.tanh(z)
+
+    def derivative(self, z):
+        return 1 - np.tanh(z) ** 2
+
+    def second_derivative(self, z):
+        t = np.tanh(z)
+        return -2 * t * (1 - t**2)
+
+    def forward(self, Z, training=False):
+        self.A = super().forward(Z, training)
+        return self.A
+
+    def backward(self, dA):
+        A = self._cached("A")
+        check_same_shape(np.asarray(dA), A.shape, "Tanh().backward", "upstream gradient")
+        return dA * (1 - A * A)
+
+
+class ReLU(Activation):
+    """max(0, z) (5.17), with σ'(z) = 1{z ≥ 0} (the book takes σ'(0) = 1)."""
+
+    def function(self, z):
+        return np.maximum(z, 0)
+
+    def derivative(self, z):
+        return (np.asarray(z) >= 0).astype(np.asarray(z).dtype)
+
+    def backward(self, dA):
+        Z = self._cached("Z")
+        dA = np.asarray(dA)
+        check_same_shape(dA, Z.shape, "ReLU().backward", "upstream gradient ∂C/∂a")
+        return np.where(Z >= 0, dA, 0).astype(Z.dtype, copy=False)
+
+
+class LeakyReLU(Activation):
+    """max(0, z) + min(0, εz), σ'(z) = 1{z ≥ 0} + ε 1{z < 0}."""
+
+    def __init__(self, eps: float = 0.01):
+        self.eps = float(eps)
+
+    def function(self, z):
+        return np.where(z >= 0, z, self.eps * z)
+
+    def derivative(self, z):
+        z = np.asarray(z)
+        return np.where(z >= 0, 1.0, self.eps).astype(z.dtype, copy=False)
+
+    def config(self):
+        return {"eps": self.eps}
+
+
+class PReLU(Activation):
+    """Leaky ReLU whose slope ``alpha`` is learned (§5.3). ``n=1`` shares one slope across all
+    units; ``n=N`` gives each of N units its own. Arrays: ``alpha`` (n,), ``dalpha`` (n,)."""
+
+    _params = (("alpha", "dalpha"),)
+
+    def __init__(self, alpha: float = 0.25, n: int = 1, dtype=np.float64):
+        if not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"PReLU: n must be a positive integer; got {n!r}")
+        self.alpha = np.full(int(n), alpha, dtype=dtype)
+        self.dalpha = np.zeros_like(self.alpha)
+
+    def function(self, z):
+        return np.where(z >= 0, z, self.alpha * z)
+
+    def derivative(self, z):
+        return np.where(z >= 0, 1.0, self.alpha).astype(np.asarray(z).dtype, copy=False)
+
+    def forward(self, Z, training=False):
+        Z = as_float_array(Z, "PReLU", dtype=self.alpha.dtype)
+        if self.alpha.size != 1 and (Z.ndim != 2 or Z.shape[1] != self.alpha.size):
+            raise ValueError(f"PReLU(n={self.alpha.size}): expected input of shape "
+                             f"(n, {self.alpha.size}); got {Z.shape}")
+        return super().forward(Z, training)
+
+    def backward(self, dA):
+        dZ = super().backward(dA)
+        contrib = np.where(self.Z < 0, dA * self.Z, 0)  # ∂a/∂α = min(z, 0)
+        self.dalpha[...] = contrib.sum() if self.alpha.size == 1 else contrib.sum(axis=0)
+        return dZ
+
+    def config(self):
+        return {"alpha": float(self.alpha[0]), "n": int(self.alpha.size),
+                "dtype": self.alpha.dtype.name}
+
+
+class ELU(Activation):
+    """z for z > 0, α(e^z − 1) otherwise."""
+
+    def __init__(self, alpha: float = 1.0):
+        self.alpha = float(alpha)
+
+    def function(self, z):
+        return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0)))
+
+    def derivative(self, z):
+        return np.where(z > 0, 1.0, self.alpha * np.exp(np.minimum(z, 0)))
+
+    def second_derivative(self, z):
+        return np.where(z > 0, 0.0, self.alpha * np.exp(np.minimum(z, 0)))
+
+    def config(self):
+        return {"alpha": self.alpha}
+
+
+class SELU(ELU):
+    """λ·ELU_α(z) with the self-normalising constants of Klambauer et al."""
+
+    LAMBDA = 1.0507009873554804934193349852946
+    ALPHA = 1.6732632423543772848170429916717
+
+    def __init__(self):
+        super().__init__(alpha=self.ALPHA)
+
+    def function(self, z):
+        return self.LAMBDA * super().function(z)
+
+    def derivative(self, z):
+        return self.LAMBDA * super().derivative(z)
+
+    def second_derivative(self, z):
+        return self.LAMBDA * super().second_derivative(z)
+
+    def config(self):
+        return {}
+
+
+class Softplus(Activation):
+    """log(1 + e^z),  derivative σ(z) (the sigmoid),  second derivative σ(z)(1 − σ(z))."""
+
+    def function(self, z):
+        return np.logaddexp(0, z)
+
+    def derivative(self, z):
+        return sigmoid(z)
+
+    def second_derivative(self, z):
+        s = sigmoid(z)
+        return s * (1 - s)
+
+
+class Softsign(Activation):
+    """z / (1 + |z|),  derivative 1/(1+|z|)²,  second derivative −2 sign(z)/(1+|z|)³."""
+
+    def function(self, z):
+        return z / (1 + np.abs(z))
+
+    def derivative(self, z):
+        return 1 / (1 + np.abs(z)) ** 2
+
+    def second_derivative(self, z):
+        return -2 * np.sign(z) / (1 + np.abs(z)) ** 3
+
+
+class Arctan(Activation):
+    """arctan z,  derivative 1/(1+z²),  second derivative −2z/(1+z²)²."""
+
+    def function(self, z):
+        return np.arctan(z)
+
+    def derivative(self, z):
+        return 1 / (1 + np.square(z))
+
+    def second_derivative(self, z):
+        return -2 * z / (1 + np.square(z)) ** 2
+
+
+class Swish(Activation):
+    """z σ(βz) (β = 1 is SiLU),  derivative σ(βz) + βz σ(βz)(1 − σ(βz))."""
+
+    def __init__(self, beta: float = 1.0):
+        self.beta = float(beta)
+
+    def function(self, z):
+        return z * sigmoid(self.beta * z)
+
+    def derivative(self, z):
+        s = sigmoid(self.beta * z)
+        return s + self.beta * z * s * (1 - s)
+
+    def second_derivative(self, z):
+        b = self.beta
+        s = sigmoid(b * z)
+        return b * s * (1 - s) * (2 + b * z * (1 - 2 * s))
+
+    def config(self):
+        return {"beta": self.beta}
+
+
+class Softmax(Layer):
+    """S(z)_i = e^{z_i} / Σ_k e^{z_k} over each row (5.18). Maps (n, K) -> (n, K).
+
+    Backward multiplies the upstream gradient of each row by the Jacobian (5.19),
+    J = Diag(s) − s sᵀ, which gives s ⊙ (g − ⟨g, s⟩) without building J.
+    """
+
+    def forward(self, Z, training=False):
+        Z = as_float_array(Z, "Softmax()")
+        self.A = softmax(Z, axis=-1)
+        return self.A
+
+    def backward(self, dA):
+        S = self._cached("A")
+        dA = as_float_array(dA, "Softmax().backward", dtype=S.dtype)
+        check_same_shape(dA, S.shape, "Softmax().backward", "upstream gradient ∂C/∂a")
+        return S * (dA - np.sum(dA * S, axis=-1, keepdims=True))  # Jᵀ g with J of (5.19)
+
+    @staticmethod
+    def jacobian(z: np.ndarray) -> np.ndarray:
+        """The Jacobian (5.19): [J]_ij = s_i(1{i=j} − s_j). ``z`` (K,) -> (K, K), or a batch
+        (n, K) -> (n, K, K)."""
+        s = softmax(np.asarray(z, dtype=float), axis=-1)
+        return s[..., :, None] * (np.eye(s.shape[-1]) - s[..., None, :])

@@ -1,0 +1,168 @@
+"""Loss functions C(ŷ, y) and their gradients ∂C/∂ŷ (seed 004; seed 001 §3.3, (5.20)).
+
+Each loss has ``forward(output, target) -> float`` and ``backward() -> ∂C/∂output``. The loss of
+one sample is summed over its outputs; ``reduction="mean"`` (default) averages it over the batch,
+``reduction="sum"`` adds it up, as the slides of seed 002 do.
+
+=====================  ==================  ===========================================  ==========
+loss                   output              per-sample loss                              ∂C/∂output
+=====================  ==================  ===========================================  ==========
+``SquaredLoss``        any (n, q)          ½‖ŷ − y‖²                                   ŷ − y
+``BCELoss``            probabilities p     −Σ y log p + (1−y) log(1−p)                  (p−y)/(p(1−p))
+``BCEWithLogitsLoss``  logits z            −Σ y log σ(z) + (1−y) log(1−σ(z))            σ(z) − y
+``CrossEntropyLoss``   logits z (n, K)     log Σ_i e^{z_i} − z_k  (label k)             softmax(z) − e_k  (5.20)
+=====================  ==================  ===========================================  ==========
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import as_float_array, check_finite
+from .activations import log_softmax, sigmoid, softmax
+
+__all__ = ["Loss", "SquaredLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss"]
+
+
+class Loss:
+    """Base class: validates inputs, applies the reduction, remembers what ``backward`` needs."""
+
+    def __init__(self, reduction: str = "mean"):
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"{type(self).__name__}: reduction must be 'mean' or 'sum'; "
+                             f"got {reduction!r}")
+        self.reduction = reduction
+        self._grad = None
+
+    def __call__(self, output, target) -> float:
+        return self.forward(output, target)
+
+    def forward(self, output, target) -> float:
+        raise NotImplementedError
+
+    def backward(self) -> np.ndarray:
+        """∂C/∂output for the last ``forward`` call, shape and dtype of that output."""
+        if self._grad is None:
+            raise RuntimeError(f"{type(self).__name__}: backward() called before forward()")
+        return self._grad
+
+    # helpers ------------------------------------------------------------------------------------
+    @property
+    def _who(self) -> str:
+        return type(self).__name__
+
+    def _output(self, output) -> np.ndarray:
+        Y = as_float_array(output, f"{self._who} output")
+        if Y.ndim != 2:
+            raise ValueError(f"{self._who}: expected the network output as a 2-D array (n, outputs); "
+                             f"got shape {Y.shape}")
+        return Y
+
+    def _target_like(self, target, Y: np.ndarray) -> np.ndarray:
+        """A target with the shape of the output; (n,) is accepted for an output (n, 1)."""
+        T = as_float_array(target, f"{self._who} target", dtype=Y.dtype)
+        if T.ndim == 1 and Y.shape[1] == 1 and T.shape[0] == Y.shape[0]:
+            T = T.reshape(-1, 1)
+        if T.shape != Y.shape:
+            raise ValueError(f"{self._who}: expected a target of shape {Y.shape} (the shape of the "
+                             f"output); got {np.shape(target)}")
+        check_finite(T, self._who, "target")
+        return T
+
+    def _reduce(self, per_sample: np.ndarray, grad: np.ndarray, dtype) -> float:
+        """Sum or average per-sample losses; scale the per-sample gradients to match."""
+        n = per_sample.shape[0]
+        if self.reduction == "mean":
+            grad = grad / np.asarray(n, dtype=dtype)
+            value = per_sample.sum(dtype=np.float64) / n
+        else:
+            value = per_sample.sum(dtype=np.float64)
+        self._grad = grad.astype(dtype, copy=False)
+        return float(value)
+
+
+class SquaredLoss(Loss):
+    """½‖ŷ − y‖² per sample; ∂C/∂ŷ = ŷ − y (divided by n for the mean)."""
+
+    def forward(self, output, target) -> float:
+        Y = self._output(output)
+        T = self._target_like(target, Y)
+        diff = Y - T
+        return self._reduce(0.5 * np.sum(diff * diff, axis=1), diff, Y.dtype)
+
+
+class BCELoss(Loss):
+    """Binary cross-entropy on probabilities p ∈ [0, 1] (a sigmoid output), one column per label.
+
+    Logarithms are clamped at −100 so that p = 0 or 1 gives a large finite loss, as in PyTorch;
+    prefer :class:`BCEWithLogitsLoss` on logits, which needs no clamping.
+    """
+
+    def forward(self, output, target) -> float:
+        P = self._output(output)
+        T = self._target_like(target, P)
+        check_finite(P, self._who, "output")
+        if P.min() < 0 or P.max() > 1:
+            raise ValueError(f"{self._who}: expected probabilities in [0, 1] as output; got values "
+                             f"in [{P.min():.4g}, {P.max():.4g}] (use BCEWithLogitsLoss on logits)")
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(P), -100)
+            log_1mp = np.maximum(np.log1p(-P), -100)
+        per_sample = -np.sum(T * log_p + (1 - T) * log_1mp, axis=1)
+        eps = np.asarray(1e-12, dtype=P.dtype)
+        grad = (P - T) / np.maximum(P * (1 - P), eps)  # ∂C/∂p = (p − y) / (p(1 − p))
+        return self._reduce(per_sample, grad, P.dtype)
+
+
+class BCEWithLogitsLoss(Loss):
+    """Binary cross-entropy on logits z (sigmoid fused in), for one or several binary labels.
+
+    Per entry: max(z, 0) − z y + log(1 + e^{−|z|}), which never overflows; ∂C/∂z = σ(z) − y.
+    """
+
+    def forward(self, output, target) -> float:
+        Z = self._output(output)
+        T = self._target_like(target, Z)
+        per_entry = np.maximum(Z, 0) - Z * T + np.log1p(np.exp(-np.abs(Z)))
+        return self._reduce(per_entry.sum(axis=1), sigmoid(Z) - T, Z.dtype)
+
+
+class CrossEntropyLoss(Loss):
+    """Categorical cross-entropy on logits z (n, K) with the softmax fused in.
+
+    ``target`` is either integer labels of shape (n,) in {0, ..., K−1} or one-hot (or any
+    probability) rows of shape (n, K). Per sample C = log Σ_i e^{z_i} − z_k and, by (5.20),
+    ∂C/∂z = softmax(z) − e_k.
+    """
+
+    def forward(self, output, target) -> float:
+        Z = self._output(output)
+        n, K = Z.shape
+        T = np.asarray(target)
+        if T.ndim == 1:
+            T = self._labels_to_one_hot(T, n, K, Z.dtype)
+        else:
+            T = self._target_like(T, Z)
+        logp = log_softmax(Z, axis=1)
+        per_sample = -np.sum(T * logp, axis=1)
+        grad = softmax(Z, axis=1) - T  # (5.20), for each row
+        return self._reduce(per_sample, grad, Z.dtype)
+
+    def _labels_to_one_hot(self, labels: np.ndarray, n: int, K: int, dtype) -> np.ndarray:
+        if labels.shape[0] != n:
+            raise ValueError(f"{self._who}: expected {n} labels (one per row of the output); got "
+                             f"shape {labels.shape}")
+        if not (np.issubdtype(labels.dtype, np.integer) or np.issubdtype(labels.dtype, np.floating)):
+            raise TypeError(f"{self._who}: expected integer class labels; got dtype {labels.dtype}")
+        if np.issubdtype(labels.dtype, np.floating):
+            if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
+                raise ValueError(f"{self._who}: expected integer class labels in [0, {K - 1}]; got "
+                                 "non-integer values")
+            labels = labels.astype(np.int64)
+        if labels.size and (labels.min() < 0 or labels.max() >= K):
+            raise ValueError(f"{self._who}: labels out of range: expected integers in [0, {K - 1}] "
+                             f"for an output with K={K} columns; got values in "
+                             f"[{labels.min()}, {labels.max()}]")
+        one_hot = np.zeros((n, K), dtype=dtype)
+        one_hot[np.arange(n), labels] = 1
+        return one_hot

@@ -1,0 +1,85 @@
+"""A network as a chain of layers: f_θ(x) = f[L](... f[1](x)) (5.1)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import as_float_array, check_batch, check_finite
+from .layers import Layer, Parameter
+
+__all__ = ["Sequential"]
+
+
+class Sequential(Layer):
+    """Layers applied in order. ``forward`` runs the forward pass (5.4); ``backward`` runs the
+    backward pass of Algorithm 5.2 from ∂C/∂ŷ, filling every layer's gradients, and returns ∂C/∂X.
+
+    >>> model = Sequential(Dense(4, 5, rng=rng), ReLU(), Dense(5, 1, rng=rng))
+    >>> model.forward(X).shape          # X: (n, 4)
+    (n, 1)
+    """
+
+    def __init__(self, *layers: Layer):
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            layers = tuple(layers[0])
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(
+                    f"Sequential: item {i} is a {type(layer).__name__}, not a layer "
+                    "(did you pass the class instead of an instance, e.g. ReLU instead of ReLU()?)"
+                )
+        self.layers = list(layers)
+
+    def forward(self, X, training: bool = False) -> np.ndarray:
+        """X: (n, N_0) -> ŷ: (n, N_L)."""
+        first = self._first_dense()
+        dtype = first.W.dtype if first is not None else None
+        X = as_float_array(X, "Sequential input", dtype=dtype)
+        check_batch(X, getattr(self.layers[0], "in_features", None) if self.layers else None,
+                    f"Sequential input (layer 0: {self.layers[0]!r})" if self.layers
+                    else "Sequential input")
+        check_finite(X, "Sequential input")
+        A = X
+        for layer in self.layers:
+            A = layer.forward(A, training=training)
+        return A
+
+    def backward(self, dout) -> np.ndarray:
+        """dout = ∂C/∂ŷ: (n, N_L) -> ∂C/∂X: (n, N_0)."""
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        return dout
+
+    def parameters(self) -> list[Parameter]:
+        """Every trainable array, named ``"<layer index>.<array>"`` (e.g. ``"0.W"``)."""
+        out = []
+        for i, layer in enumerate(self.layers):
+            for p in layer.parameters():
+                out.append(Parameter(p.layer, p.attr, p.grad_attr, name=f"{i}.{p.name}"))
+        return out
+
+    def astype(self, dtype) -> Sequential:
+        for layer in self.layers:
+            layer.astype(dtype)
+        return self
+
+    def _first_dense(self):
+        for layer in self.layers:
+            if hasattr(layer, "W"):
+                return layer
+            if isinstance(layer, Sequential):
+                return layer._first_dense()
+        return None
+
+    def __getitem__(self, i):
+        return self.layers[i]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    def __repr__(self) -> str:
+        inner = ",\n".join(f"  ({i}) {layer!r}" for i, layer in enumerate(self.layers))
+        return f"Sequential(\n{inner}\n)" if self.layers else "Sequential()"

@@ -1,0 +1,22 @@
+"""The README's test command is what CI runs, and `import mlpbook` stays light."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_COMMAND = 'python -m pip install -e ".[dev]" && python -m pytest'
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert TEST_COMMAND in readme
+    assert TEST_COMMAND in ci.splitlines()
+
+
+def test_import_is_light():
+    code = ("import sys, mlpbook; heavy = [m for m in ('matplotlib', 'ipywidgets', 'IPython', "
+            "'sklearn', 'torch') if m in sys.modules]; print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"import mlpbook imported {out.stdout.strip()}"
