@@ -28,7 +28,9 @@ def check_batch(A: np.ndarray, n_features: int | None, who: str) -> None:
     """A mini-batch is 2-D, one sample per row, with ``n_features`` columns."""
     want = f"(n, {n_features})" if n_features is not None else "(n, features)"
     if A.ndim != 2:
-        hint = " (one sample per row; use x.reshape(1, -1) for a single sample)" if A.ndim == 1 else ""
+        hint = ""
+        if A.ndim == 1:
+            hint = " (one sample per row; use x.reshape(1, -1) for a single sample)"
         raise ValueError(f"{who}: expected a 2-D batch of shape {want}{hint}; got shape {A.shape}")
     if n_features is not None and A.shape[1] != n_features:
         raise ValueError(

@@ -20,8 +20,8 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -
     """∂f/∂x by central differences. ``f`` takes no argument and reads ``x``, which is perturbed
     in place one entry at a time and always restored. Returns an array shaped like ``x``."""
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"numerical_gradient: x must be a floating numpy array (perturbed in place); "
-                        f"got {type(x).__name__}")
+        raise TypeError("numerical_gradient: x must be a floating numpy array (it is perturbed in "
+                        f"place); got {type(x).__name__}")
     grad = np.zeros(x.shape, dtype=np.float64)
     flat = x.reshape(-1)  # a view: x is contiguous or reshape would copy
     if not np.shares_memory(flat, x):

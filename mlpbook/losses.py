@@ -4,14 +4,12 @@ Each loss has ``forward(output, target) -> float`` and ``backward() -> ∂C/∂o
 one sample is summed over its outputs; ``reduction="mean"`` (default) averages it over the batch,
 ``reduction="sum"`` adds it up, as the slides of seed 002 do.
 
-=====================  ==================  ===========================================  ==========
-loss                   output              per-sample loss                              ∂C/∂output
-=====================  ==================  ===========================================  ==========
-``SquaredLoss``        any (n, q)          ½‖ŷ − y‖²                                   ŷ − y
-``BCELoss``            probabilities p     −Σ y log p + (1−y) log(1−p)                  (p−y)/(p(1−p))
-``BCEWithLogitsLoss``  logits z            −Σ y log σ(z) + (1−y) log(1−σ(z))            σ(z) − y
-``CrossEntropyLoss``   logits z (n, K)     log Σ_i e^{z_i} − z_k  (label k)             softmax(z) − e_k  (5.20)
-=====================  ==================  ===========================================  ==========
+Per-sample losses and gradients with respect to the output:
+
+- ``SquaredLoss`` (any output): ½‖ŷ − y‖², gradient ŷ − y.
+- ``BCELoss`` (probabilities p): −Σ [y log p + (1−y) log(1−p)], gradient (p − y)/(p(1 − p)).
+- ``BCEWithLogitsLoss`` (logits z): the same on p = σ(z), gradient σ(z) − y.
+- ``CrossEntropyLoss`` (logits z, label k): log Σ_i e^{z_i} − z_k, gradient softmax(z) − e_k (5.20).
 """
 
 from __future__ import annotations
@@ -54,8 +52,8 @@ class Loss:
     def _output(self, output) -> np.ndarray:
         Y = as_float_array(output, f"{self._who} output")
         if Y.ndim != 2:
-            raise ValueError(f"{self._who}: expected the network output as a 2-D array (n, outputs); "
-                             f"got shape {Y.shape}")
+            raise ValueError(f"{self._who}: expected the network output as a 2-D array "
+                             f"(n, outputs); got shape {Y.shape}")
         return Y
 
     def _target_like(self, target, Y: np.ndarray) -> np.ndarray:
@@ -152,7 +150,7 @@ class CrossEntropyLoss(Loss):
         if labels.shape[0] != n:
             raise ValueError(f"{self._who}: expected {n} labels (one per row of the output); got "
                              f"shape {labels.shape}")
-        if not (np.issubdtype(labels.dtype, np.integer) or np.issubdtype(labels.dtype, np.floating)):
+        if labels.dtype.kind not in "iuf":
             raise TypeError(f"{self._who}: expected integer class labels; got dtype {labels.dtype}")
         if np.issubdtype(labels.dtype, np.floating):
             if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
