@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, check_batch, check_finite
+from ._checks import as_float_array, check_finite
 from .layers import Layer, Parameter
 
 __all__ = ["Sequential"]
@@ -35,10 +35,7 @@ class Sequential(Layer):
         first = self._first_dense()
         dtype = first.W.dtype if first is not None else None
         X = as_float_array(X, "Sequential input", dtype=dtype)
-        check_batch(X, getattr(self.layers[0], "in_features", None) if self.layers else None,
-                    f"Sequential input (layer 0: {self.layers[0]!r})" if self.layers
-                    else "Sequential input")
-        check_finite(X, "Sequential input")
+        check_finite(X, "Sequential input")  # shapes are checked by each layer
         A = X
         for layer in self.layers:
             A = layer.forward(A, training=training)

@@ -1,0 +1,44 @@
+"""The gradient checker itself: exact on known functions, and able to catch a wrong backward."""
+
+import numpy as np
+import pytest
+
+import mlpbook as mb
+from mlpbook.gradcheck import check_layer, check_model, numerical_gradient, rel_error
+
+
+def test_numerical_gradient_of_a_known_function_restores_x():
+    x = np.array([[0.3, -1.2], [2.0, 0.5]])
+    before = x.copy()
+    g = numerical_gradient(lambda: float(np.sum(np.sin(x) * x**2)), x)
+    np.testing.assert_allclose(g, np.cos(x) * x**2 + 2 * x * np.sin(x), rtol=1e-9)
+    assert np.array_equal(x, before)
+
+
+def test_rel_error():
+    assert rel_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert rel_error([1.0, 2.0], [1.0, 2.0]) == 0.0
+    assert rel_error([1.0], [-1.0]) == 1.0
+    with pytest.raises(ValueError, match="shapes"):
+        rel_error(np.zeros(2), np.zeros(3))
+
+
+class WrongTanh(mb.Tanh):
+    """A tanh layer with a subtly wrong backward pass (forgets the square)."""
+
+    def backward(self, dA):
+        return dA * (1 - self.A)
+
+
+def test_checks_catch_a_wrong_backward():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((5, 3))
+    assert check_layer(WrongTanh(), X, rng=rng)["input"] > 1e-3
+    model = mb.Sequential(mb.Dense(3, 4, rng=rng), WrongTanh(), mb.Dense(4, 2, rng=rng))
+    errors = check_model(model, mb.SquaredLoss(), X, rng.standard_normal((5, 2)))
+    assert errors["0.W"] > 1e-3 and errors["2.W"] < 1e-7  # only layers below the bug are wrong
+
+
+def test_numerical_gradient_rejects_what_it_cannot_perturb():
+    with pytest.raises(TypeError, match="floating"):
+        numerical_gradient(lambda: 0.0, np.arange(3))

@@ -1,0 +1,231 @@
+"""Dense, Sequential and whole-model gradients.
+
+The property tests build random architectures (depth 1–5, mixed activations) and compare the
+library's backward pass with (a) central differences and (b) an independent implementation of
+Algorithm 5.2 written below, one sample at a time, in the book's column convention."""
+
+import numpy as np
+import pytest
+
+import mlpbook as mb
+from mlpbook.gradcheck import check_layer, check_model, rel_error
+
+# Independent scalar activations and derivatives, as (5.16)–(5.17) and §5.3 write them.
+REF = {
+    "Identity": (lambda z: z, lambda z: np.ones_like(z)),
+    "Sigmoid": (lambda z: 1 / (1 + np.exp(-z)),
+                lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2),
+    "Tanh": (np.tanh, lambda z: 1 / np.cosh(z) ** 2),
+    "ReLU": (lambda z: np.maximum(z, 0), lambda z: (z >= 0) * 1.0),
+    "LeakyReLU": (lambda z: np.where(z >= 0, z, 0.01 * z), lambda z: np.where(z >= 0, 1, 0.01)),
+    "ELU": (lambda z: np.where(z > 0, z, np.exp(z) - 1), lambda z: np.where(z > 0, 1, np.exp(z))),
+    "Softplus": (lambda z: np.log1p(np.exp(z)), lambda z: 1 / (1 + np.exp(-z))),
+    "Softsign": (lambda z: z / (1 + abs(z)), lambda z: 1 / (1 + abs(z)) ** 2),
+    "Arctan": (np.arctan, lambda z: 1 / (1 + z**2)),
+    "Swish": (lambda z: z / (1 + np.exp(-z)),
+              lambda z: 1 / (1 + np.exp(-z)) + z * np.exp(-z) / (1 + np.exp(-z)) ** 2),
+}
+LOSSES = ["squared", "bce_logits", "ce"]
+
+
+def random_model(rng, depth, n_in, n_out):
+    sizes = [n_in] + list(rng.integers(1, 7, depth - 1)) + [n_out]
+    layers, acts = [], []
+    for i in range(depth):
+        layers.append(mb.Dense(int(sizes[i]), int(sizes[i + 1]), init="glorot", rng=rng))
+        if i < depth - 1:
+            name = str(rng.choice(list(REF)))
+            layers.append(getattr(mb, name)())
+            acts.append(name)
+    return mb.Sequential(*layers), acts
+
+
+def reference_gradients(model, acts, X, y, loss_name):
+    """Algorithm 5.2 per sample, column vectors, W of shape (N_ℓ, N_{ℓ-1}); mean over samples."""
+    dense = [layer for layer in model if isinstance(layer, mb.Dense)]
+    gW = [np.zeros_like(d.W) for d in dense]
+    gb = [np.zeros_like(d.b) for d in dense]
+    n = X.shape[0]
+    for i in range(n):
+        a = [X[i][:, None]]  # a[0] = x
+        zs = []
+        for ell, d in enumerate(dense):  # forward pass (5.4)
+            z = d.W @ a[-1] + d.b[:, None]
+            zs.append(z)
+            a.append(REF[acts[ell]][0](z) if ell < len(acts) else z)
+        zL = zs[-1]
+        if loss_name == "squared":
+            delta = zL - y[i][:, None]
+        elif loss_name == "bce_logits":
+            delta = 1 / (1 + np.exp(-zL)) - y[i][:, None]
+        else:  # (5.20)
+            e = np.exp(zL - zL.max())
+            delta = e / e.sum() - np.eye(zL.shape[0])[:, [y[i]]]
+        for ell in reversed(range(len(dense))):
+            gW[ell] += delta @ a[ell].T / n  # (5.33)
+            gb[ell] += delta[:, 0] / n
+            if ell > 0:  # (5.32)
+                delta = REF[acts[ell - 1]][1](zs[ell - 1]) * (dense[ell].W.T @ delta)
+    return gW, gb
+
+
+def make_loss(name, rng, n, n_out):
+    if name == "squared":
+        return mb.SquaredLoss(), rng.standard_normal((n, n_out))
+    if name == "bce_logits":
+        return mb.BCEWithLogitsLoss(), rng.integers(0, 2, (n, n_out)).astype(float)
+    return mb.CrossEntropyLoss(), rng.integers(0, n_out, n)
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_random_architectures_match_algorithm_5_2_and_finite_differences(seed):
+    rng = np.random.default_rng(seed)
+    depth = int(rng.integers(1, 6))
+    n, n_in, n_out = int(rng.integers(1, 9)), int(rng.integers(1, 6)), int(rng.integers(2, 5))
+    model, acts = random_model(rng, depth, n_in, n_out)
+    loss_name = LOSSES[seed % 3]
+    loss, y = make_loss(loss_name, rng, n, n_out)
+    X = rng.standard_normal((n, n_in))
+
+    loss.forward(model.forward(X, training=True), y)
+    model.backward(loss.backward())
+    gW, gb = reference_gradients(model, acts, X, y, loss_name)
+    dense = [layer for layer in model if isinstance(layer, mb.Dense)]
+    for d, w, b in zip(dense, gW, gb, strict=True):
+        assert rel_error(d.dW, w) < 1e-10
+        assert rel_error(d.db, b) < 1e-10
+
+    errors = check_model(model, loss, X, y)
+    assert max(errors.values()) < 1e-7, errors
+
+
+def test_dense_gradcheck_with_random_upstream_gradient():
+    rng = np.random.default_rng(0)
+    for bias in (True, False):
+        layer = mb.Dense(5, 3, bias=bias, rng=rng)
+        errors = check_layer(layer, rng.standard_normal((4, 5)), rng=rng)
+        assert max(errors.values()) < 1e-7
+        assert set(errors) == ({"input", "W", "b"} if bias else {"input", "W"})
+
+
+def test_dense_shapes_and_the_book_convention():
+    rng = np.random.default_rng(0)
+    layer = mb.Dense(4, 5, rng=rng)
+    assert layer.W.shape == (5, 4) and layer.b.shape == (5,)
+    X = rng.standard_normal((3, 4))
+    Z = layer.forward(X)
+    # rows are samples: each row is the book's column z = W x + b
+    for i in range(3):
+        np.testing.assert_allclose(Z[i], layer.W @ X[i] + layer.b)
+
+
+def test_parameters_are_the_layer_arrays():
+    rng = np.random.default_rng(0)
+    model = mb.Sequential(mb.Dense(4, 5, rng=rng), mb.ReLU(), mb.Dense(5, 1, rng=rng))
+    params = model.parameters()
+    assert [p.name for p in params] == ["0.W", "0.b", "2.W", "2.b"]
+    assert params[0].value is model[0].W and params[0].grad is model[0].dW
+    params[0].value -= 1.0  # an in-place update reaches the layer
+    assert np.all(model[0].W == params[0].value)
+    X, y = rng.standard_normal((6, 4)), rng.standard_normal((6, 1))
+    loss = mb.SquaredLoss()
+    loss.forward(model.forward(X), y)
+    model.backward(loss.backward())
+    assert params[2].grad is model[2].dW and np.any(params[2].grad != 0)
+    model.zero_grad()
+    assert all(np.all(p.grad == 0) for p in params)
+
+
+def test_parameter_counts_of_figure_5_1():
+    rng = np.random.default_rng(0)
+    a = mb.Sequential(mb.Dense(4, 5, rng=rng), mb.Sigmoid(), mb.Dense(5, 1, rng=rng))
+    b = mb.Sequential(mb.Dense(4, 4, rng=rng), mb.ReLU(), mb.Dense(4, 3, rng=rng), mb.ReLU(),
+                      mb.Dense(3, 5, rng=rng), mb.ReLU(), mb.Dense(5, 1, rng=rng))
+    assert (a.n_params, b.n_params) == (31, 61)  # seed 001 §5.1
+
+
+def test_identity_network_collapses_to_one_affine_map():
+    """Seed 001 §5.2: W̃ = W[L]⋯W[1] and b̃ = Σ_ℓ (Π_{ℓ̃>ℓ} W[ℓ̃]) b[ℓ]."""
+    rng = np.random.default_rng(3)
+    sizes = [3, 6, 4, 5, 2]
+    dense = [mb.Dense(sizes[i], sizes[i + 1], init="normal", rng=rng) for i in range(4)]
+    for d in dense:
+        d.b[...] = rng.standard_normal(d.b.shape)
+    model = mb.Sequential(*[x for d in dense for x in (d, mb.Identity())])
+    W_tilde = np.eye(sizes[-1])
+    for d in reversed(dense):
+        W_tilde = W_tilde @ d.W
+    b_tilde = np.zeros(sizes[-1])
+    for ell, d in enumerate(dense):
+        P = np.eye(sizes[-1])
+        for later in reversed(dense[ell + 1:]):
+            P = P @ later.W
+        b_tilde += P @ d.b
+    X = rng.standard_normal((10, 3))
+    np.testing.assert_allclose(model.forward(X), X @ W_tilde.T + b_tilde, rtol=1e-12, atol=1e-12)
+
+
+def test_initialisers_have_the_documented_variance():
+    rng = np.random.default_rng(0)
+    shape = (400, 250)  # (N_out, N_in)
+    expected = {"xavier": 1 / 250, "he": 2 / 250, "glorot": 2 / 650, "normal": 1.0}
+    for name, var in expected.items():
+        W = mb.init.get(name)(shape, rng=rng)
+        assert abs(W.mean()) < 0.01 * np.sqrt(var) * 10
+        assert W.var() == pytest.approx(var, rel=0.02), name
+    assert np.all(mb.init.zeros((2, 3)) == 0)
+    assert np.all(mb.init.constant((2, 3), value=0.5) == 0.5)
+    assert mb.init.normal((2, 2), rng=0, std=0.1).std() < 1
+
+
+def test_same_seed_same_model_and_no_global_state():
+    def build(seed):
+        rng = np.random.default_rng(seed)
+        return mb.Sequential(mb.Dense(3, 4, rng=rng), mb.Tanh(), mb.Dense(4, 2, rng=rng))
+    np.random.seed(0)  # noqa: NPY002 -- global state must not matter
+    a = build(5)
+    np.random.seed(1)  # noqa: NPY002 -- global state must not matter
+    b = build(5)
+    pairs = zip(a.parameters(), b.parameters(), strict=True)
+    assert all(np.array_equal(p.value, q.value) for p, q in pairs)
+
+
+def test_float32_end_to_end():
+    rng = np.random.default_rng(0)
+    model = mb.Sequential(mb.Dense(4, 8, rng=rng, dtype=np.float32), mb.ReLU(),
+                          mb.Dense(8, 3, rng=rng, dtype=np.float32), mb.Softmax())
+    X = rng.standard_normal((5, 4))  # float64 input is cast down, never the model up
+    out = model.forward(X)
+    assert out.dtype == np.float32
+    dX = model.backward(np.ones_like(out))
+    assert dX.dtype == np.float32
+    assert all(p.value.dtype == p.grad.dtype == np.float32 for p in model.parameters())
+    m64 = mb.Sequential(mb.Dense(4, 3, rng=rng)).astype(np.float32)
+    assert m64[0].W.dtype == np.float32 and m64.forward(X).dtype == np.float32
+
+
+def test_clear_errors_for_bad_input():
+    rng = np.random.default_rng(0)
+    model = mb.Sequential(mb.Dense(4, 5, rng=rng), mb.ReLU(), mb.Dense(5, 1, rng=rng))
+    with pytest.raises(ValueError, match=r"Dense\(4→5\).*\(n, 4\).*\(10, 3\)"):
+        model.forward(np.ones((10, 3)))
+    with pytest.raises(ValueError, match=r"2-D.*\(n, 4\).*reshape.*\(4,\)"):
+        model.forward(np.ones(4))
+    X = np.ones((3, 4))
+    X[1, 2] = np.nan
+    with pytest.raises(ValueError, match=r"NaN.*\(1, 2\)"):
+        model.forward(X)
+    X[1, 2] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        model.forward(X)
+    with pytest.raises(ValueError, match=r"Dense\(5→1\).*\(3, 1\).*\(3, 2\)"):
+        model.forward(np.ones((3, 4)))
+        model.backward(np.ones((3, 2)))
+    with pytest.raises(TypeError, match="ReLU\\(\\)"):
+        mb.Sequential(mb.Dense(2, 2), mb.ReLU)
+    with pytest.raises(TypeError, match="numbers"):
+        model.forward([["a", "b", "c", "d"]])
+    with pytest.raises(ValueError, match="positive integer"):
+        mb.Dense(0, 3)
+    with pytest.raises(ValueError, match="init"):
+        mb.Dense(2, 3, init="uniformish")
