@@ -166,7 +166,10 @@ class Dense(Layer):
             Z += self.b
         return Z
 
-    def backward(self, dZ):
+    def backward(self, dZ, input_grad: bool = True):
+        """dZ = δ[ℓ] for every sample, (n, out). Fills dW and db; returns ∂C/∂a[ℓ-1], (n, in),
+        or None with ``input_grad=False`` (the first layer of a network needs no input gradient,
+        and skipping it saves a product as large as the forward one)."""
         A_prev = self._cached("A_prev")
         dZ = as_float_array(dZ, self._who + ".backward", dtype=self.W.dtype)
         check_same_shape(dZ, (A_prev.shape[0], self.out_features), self._who + ".backward",
@@ -174,7 +177,7 @@ class Dense(Layer):
         np.matmul(dZ.T, A_prev, out=self.dW)  # g_W = δ a[ℓ-1]ᵀ, summed over the batch   (5.33)
         if self.b is not None:
             np.sum(dZ, axis=0, out=self.db)  # g_b = δ, summed over the batch             (5.33)
-        return dZ @ self.W  # ∂C/∂a[ℓ-1] = W[ℓ]ᵀ δ[ℓ]                                (5.29)
+        return dZ @ self.W if input_grad else None  # ∂C/∂a[ℓ-1] = W[ℓ]ᵀ δ[ℓ]         (5.29)
 
     def astype(self, dtype):
         super().astype(dtype)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_float_array, check_finite
-from .activations import log_softmax, sigmoid, softmax
+from .activations import sigmoid
 
 __all__ = ["Loss", "SquaredLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss"]
 
@@ -136,23 +136,31 @@ class CrossEntropyLoss(Loss):
     def forward(self, output, target) -> float:
         Z = self._output(output)
         n, K = Z.shape
+        shifted = Z - Z.max(axis=1, keepdims=True)  # log-sum-exp trick: every exponent ≤ 0
+        E = np.exp(shifted)
+        total = E.sum(axis=1, keepdims=True)
+        logp = shifted - np.log(total)  # log softmax(z)
+        grad = E / total  # softmax(z)
         T = np.asarray(target)
         if T.ndim == 1:
-            T = self._labels_to_one_hot(T, n, K, Z.dtype)
+            labels = self._labels(T, n, K)
+            rows = np.arange(n)
+            per_sample = -logp[rows, labels]
+            grad[rows, labels] -= 1  # (5.20): softmax(z) − e_k
         else:
             T = self._target_like(T, Z)
-        logp = log_softmax(Z, axis=1)
-        per_sample = -np.sum(T * logp, axis=1)
-        grad = softmax(Z, axis=1) - T  # (5.20), for each row
+            per_sample = -np.sum(T * logp, axis=1)
+            grad -= T  # (5.20), for any target distribution
         return self._reduce(per_sample, grad, Z.dtype)
 
-    def _labels_to_one_hot(self, labels: np.ndarray, n: int, K: int, dtype) -> np.ndarray:
+    def _labels(self, labels: np.ndarray, n: int, K: int) -> np.ndarray:
+        """Validate integer class labels (n,) in {0, ..., K−1}."""
         if labels.shape[0] != n:
             raise ValueError(f"{self._who}: expected {n} labels (one per row of the output); got "
                              f"shape {labels.shape}")
         if labels.dtype.kind not in "iuf":
             raise TypeError(f"{self._who}: expected integer class labels; got dtype {labels.dtype}")
-        if np.issubdtype(labels.dtype, np.floating):
+        if labels.dtype.kind == "f":
             if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
                 raise ValueError(f"{self._who}: expected integer class labels in [0, {K - 1}]; got "
                                  "non-integer values")
@@ -161,6 +169,4 @@ class CrossEntropyLoss(Loss):
             raise ValueError(f"{self._who}: labels out of range: expected integers in [0, {K - 1}] "
                              f"for an output with K={K} columns; got values in "
                              f"[{labels.min()}, {labels.max()}]")
-        one_hot = np.zeros((n, K), dtype=dtype)
-        one_hot[np.arange(n), labels] = 1
-        return one_hot
+        return labels

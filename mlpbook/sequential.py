@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_float_array, check_finite
-from .layers import Layer, Parameter
+from .layers import Dense, Layer, Parameter
 
 __all__ = ["Sequential"]
 
@@ -41,11 +41,18 @@ class Sequential(Layer):
             A = layer.forward(A, training=training)
         return A
 
-    def backward(self, dout) -> np.ndarray:
-        """dout = ∂C/∂ŷ: (n, N_L) -> ∂C/∂X: (n, N_0)."""
-        for layer in reversed(self.layers):
+    def backward(self, dout, input_grad: bool = True) -> np.ndarray | None:
+        """dout = ∂C/∂ŷ: (n, N_L) -> ∂C/∂X: (n, N_0). Training loops pass ``input_grad=False``:
+        every parameter gradient is still filled, but ∂C/∂X is not computed (returns None)."""
+        for layer in reversed(self.layers[1:]):
             dout = layer.backward(dout)
-        return dout
+        if not self.layers:
+            return dout
+        first = self.layers[0]
+        if not input_grad and isinstance(first, (Dense, Sequential)):
+            return first.backward(dout, input_grad=False)
+        din = first.backward(dout)
+        return din if input_grad else None
 
     def parameters(self) -> list[Parameter]:
         """Every trainable array, named ``"<layer index>.<array>"`` (e.g. ``"0.W"``)."""

@@ -229,3 +229,20 @@ def test_clear_errors_for_bad_input():
         mb.Dense(0, 3)
     with pytest.raises(ValueError, match="init"):
         mb.Dense(2, 3, init="uniformish")
+
+
+def test_backward_without_input_gradient_fills_the_same_parameter_gradients():
+    rng = np.random.default_rng(11)
+    for first in (mb.Dense(3, 4, rng=rng), mb.Tanh()):
+        model = mb.Sequential(first, mb.Dense(first.out_features if hasattr(first, "W") else 3,
+                                              2, rng=rng))
+        X, y = rng.standard_normal((5, 3)), rng.integers(0, 2, 5)
+        loss = mb.CrossEntropyLoss()
+        loss.forward(model.forward(X, training=True), y)
+        dX = model.backward(loss.backward())
+        full = [p.grad.copy() for p in model.parameters()]
+        model.zero_grad()
+        assert model.backward(loss.backward(), input_grad=False) is None
+        assert dX.shape == X.shape
+        for g, p in zip(full, model.parameters(), strict=True):
+            np.testing.assert_array_equal(g, p.grad)
