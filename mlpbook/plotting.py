@@ -12,13 +12,13 @@ import numpy as np  # noqa: F401
 # ---- chapters 01-02: perceptron, logistic regression, network diagrams ----
 
 
-def _new_axes(ax, figsize=(4.5, 4.0)):
+def _ensure_axes(ax, figsize=(4.5, 4.0)):
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     return ax
 
 
-def _bounds_2d(X, bounds, margin=0.5):
+def _plane_bounds(X, bounds, margin=0.5):
     """((x_min, x_max), (y_min, y_max)) from ``bounds`` or from the points ``X`` (n, 2)."""
     if bounds is not None:
         (x0, x1), (y0, y1) = bounds
@@ -29,7 +29,7 @@ def _bounds_2d(X, bounds, margin=0.5):
     return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
 
 
-def _points_2d(X, y, who):
+def _check_points_2d(X, y, who):
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"{who}: expected points X of shape (n, 2); got shape {X.shape}")
@@ -42,8 +42,8 @@ def _points_2d(X, y, who):
 def plot_points(X, y, ax=None, labels=("class 0", "class 1"), size=40):
     """Scatter 2-D points ``X`` (n, 2) with binary labels ``y`` (n,): class 0 as blue circles,
     class 1 as orange squares. Returns the Axes."""
-    X, y = _points_2d(X, y, "plot_points")
-    ax = _new_axes(ax)
+    X, y = _check_points_2d(X, y, "plot_points")
+    ax = _ensure_axes(ax)
     for cls, marker, color in ((0, "o", "tab:blue"), (1, "s", "tab:orange")):
         pts = X[y == cls]
         ax.scatter(pts[:, 0], pts[:, 1], s=size, marker=marker, c=color, edgecolors="k",
@@ -64,8 +64,8 @@ def plot_decision_line(w, b, ax=None, bounds=((-0.5, 1.5), (-0.5, 1.5)), **line_
         raise ValueError(f"plot_decision_line: expected 2 weights; got shape {w.shape}")
     if not np.any(w):
         raise ValueError("plot_decision_line: w = 0 defines no line")
-    ax = _new_axes(ax)
-    (x0, x1), (y0, y1) = _bounds_2d(None, bounds)
+    ax = _ensure_axes(ax)
+    (x0, x1), (y0, y1) = _plane_bounds(None, bounds)
     line_kw = {"color": "k", "lw": 1.5} | line_kw
     if abs(w[1]) >= abs(w[0]):  # solve for x₂
         xs = np.array([x0, x1])
@@ -90,8 +90,8 @@ def plot_decision_regions(predict, X=None, y=None, ax=None, bounds=None, thresho
     Returns the Axes (the regions are its first collection, the boundary a contour set).
     """
     if X is not None:
-        X, y = _points_2d(X, y, "plot_decision_regions")
-    (x0, x1), (y0, y1) = _bounds_2d(X, bounds)
+        X, y = _check_points_2d(X, y, "plot_decision_regions")
+    (x0, x1), (y0, y1) = _plane_bounds(X, bounds)
     g1, g2 = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
     grid = np.column_stack([g1.ravel(), g2.ravel()])
     scores = np.asarray(predict(grid), dtype=float)
@@ -99,7 +99,7 @@ def plot_decision_regions(predict, X=None, y=None, ax=None, bounds=None, thresho
         raise ValueError(f"plot_decision_regions: predict must return one score per point, shape "
                          f"({grid.shape[0]},) or ({grid.shape[0]}, 1); got {scores.shape}")
     scores = scores.reshape(g1.shape)
-    ax = _new_axes(ax)
+    ax = _ensure_axes(ax)
     ax.contourf(g1, g2, (scores >= threshold).astype(float), levels=[-0.5, 0.5, 1.5],
                 colors=["#c6dbef", "#fdd0a2"])
     if scores.min() < threshold <= scores.max():
@@ -144,7 +144,7 @@ def draw_network(sizes, ax=None, node_labels=None, layer_labels=None, radius=0.2
                                  "node labels for it")
     dx, dy = spacing
     pos = [[(ell * dx, ((n - 1) / 2 - j) * dy) for j in range(n)] for ell, n in enumerate(sizes)]
-    ax = _new_axes(ax, figsize=(1.4 * len(sizes) + 0.6, 0.55 * max(sizes) + 1.2))
+    ax = _ensure_axes(ax, figsize=(1.4 * len(sizes) + 0.6, 0.55 * max(sizes) + 1.2))
     for left, right in zip(pos[:-1], pos[1:], strict=True):
         for xa, ya in left:
             for xb, yb in right:
