@@ -12,6 +12,164 @@ import numpy as np  # noqa: F401
 # ---- chapters 01-02: perceptron, logistic regression, network diagrams ----
 
 
+def _ensure_axes(ax, figsize=(4.5, 4.0)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def _plane_bounds(X, bounds, margin=0.5):
+    """((x_min, x_max), (y_min, y_max)) from ``bounds`` or from the points ``X`` (n, 2)."""
+    if bounds is not None:
+        (x0, x1), (y0, y1) = bounds
+        return (float(x0), float(x1)), (float(y0), float(y1))
+    if X is None:
+        raise ValueError("expected bounds ((x_min, x_max), (y_min, y_max)) or points X to fit")
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+
+
+def _check_points_2d(X, y, who):
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"{who}: expected points X of shape (n, 2); got shape {X.shape}")
+    y = np.asarray(y).reshape(-1)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"{who}: expected {X.shape[0]} labels (one per point); got {y.shape[0]}")
+    return X, y
+
+
+def plot_points(X, y, ax=None, labels=("class 0", "class 1"), size=40):
+    """Scatter 2-D points ``X`` (n, 2) with binary labels ``y`` (n,): class 0 as blue circles,
+    class 1 as orange squares. Returns the Axes."""
+    X, y = _check_points_2d(X, y, "plot_points")
+    ax = _ensure_axes(ax)
+    for cls, marker, color in ((0, "o", "tab:blue"), (1, "s", "tab:orange")):
+        pts = X[y == cls]
+        ax.scatter(pts[:, 0], pts[:, 1], s=size, marker=marker, c=color, edgecolors="k",
+                   linewidths=0.6, label=labels[cls], zorder=3)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    return ax
+
+
+def plot_decision_line(w, b, ax=None, bounds=((-0.5, 1.5), (-0.5, 1.5)), **line_kw):
+    """Draw the line w₁x₁ + w₂x₂ + b = 0 of a linear classifier inside ``bounds``.
+
+    w : (2,) weights (a (1, 2) Dense weight is accepted), b : scalar bias. Returns the Axes.
+    """
+    w = np.asarray(w, dtype=float).reshape(-1)
+    b = float(np.asarray(b, dtype=float).reshape(-1)[0])
+    if w.shape != (2,):
+        raise ValueError(f"plot_decision_line: expected 2 weights; got shape {w.shape}")
+    if not np.any(w):
+        raise ValueError("plot_decision_line: w = 0 defines no line")
+    ax = _ensure_axes(ax)
+    (x0, x1), (y0, y1) = _plane_bounds(None, bounds)
+    line_kw = {"color": "k", "lw": 1.5} | line_kw
+    if abs(w[1]) >= abs(w[0]):  # solve for x₂
+        xs = np.array([x0, x1])
+        ys = -(w[0] * xs + b) / w[1]
+    else:  # nearly vertical: solve for x₁
+        ys = np.array([y0, y1])
+        xs = -(w[1] * ys + b) / w[0]
+    ax.plot(xs, ys, **line_kw)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    return ax
+
+
+def plot_decision_regions(predict, X=None, y=None, ax=None, bounds=None, threshold=0.5,
+                          resolution=200):
+    """Colour the plane by the class a 2-D classifier predicts and draw its decision boundary.
+
+    predict : callable mapping points (m, 2) to scores (m,) or (m, 1) (probabilities, or 0/1
+        outputs of a step unit); a point is class 1 when its score is ≥ ``threshold``.
+    X, y : optional data (n, 2) and labels (n,) to scatter on top.
+    bounds : ((x_min, x_max), (y_min, y_max)); by default the data's extent plus a margin.
+    Returns the Axes (the regions are its first collection, the boundary a contour set).
+    """
+    if X is not None:
+        X, y = _check_points_2d(X, y, "plot_decision_regions")
+    (x0, x1), (y0, y1) = _plane_bounds(X, bounds)
+    g1, g2 = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    grid = np.column_stack([g1.ravel(), g2.ravel()])
+    scores = np.asarray(predict(grid), dtype=float)
+    if scores.size != grid.shape[0]:
+        raise ValueError(f"plot_decision_regions: predict must return one score per point, shape "
+                         f"({grid.shape[0]},) or ({grid.shape[0]}, 1); got {scores.shape}")
+    scores = scores.reshape(g1.shape)
+    ax = _ensure_axes(ax)
+    ax.contourf(g1, g2, (scores >= threshold).astype(float), levels=[-0.5, 0.5, 1.5],
+                colors=["#c6dbef", "#fdd0a2"])
+    if scores.min() < threshold <= scores.max():
+        ax.contour(g1, g2, scores, levels=[threshold], colors="k", linewidths=1.5)
+    if X is not None:
+        plot_points(X, y, ax=ax)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    return ax
+
+
+def draw_network(sizes, ax=None, node_labels=None, layer_labels=None, radius=0.22,
+                 spacing=(1.6, 0.7), title=None):
+    """Draw a fully connected feedforward network (Figure 5.1 of the book).
+
+    sizes : neurons per layer, input first, e.g. ``[4, 5, 1]``: N_0, N_1, ..., N_L.
+    node_labels : optional, one entry per layer: a list of N_ℓ strings written in the circles,
+        or None for an unlabelled layer.
+    layer_labels : optional list of len(sizes) captions written under the columns.
+    radius, spacing : circle radius; horizontal distance between layers and vertical distance
+        between neurons (data units; the axes have equal aspect).
+    Inputs are drawn white, hidden neurons grey, outputs dark. Each neuron is a
+    ``matplotlib.patches.Circle`` in ``ax.patches`` and each connection a line in ``ax.lines``
+    (Σ_ℓ N_{ℓ-1} N_ℓ of them). Returns the Axes.
+    """
+    from matplotlib.patches import Circle
+
+    sizes = list(sizes)
+    if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and n >= 1 for n in sizes):
+        raise ValueError("draw_network: expected at least two positive integer layer sizes "
+                         f"(input, ..., output); got {sizes!r}")
+    for what, labels in (("node_labels", node_labels), ("layer_labels", layer_labels)):
+        if labels is not None and len(labels) != len(sizes):
+            raise ValueError(f"draw_network: expected {len(sizes)} {what} (one per layer); "
+                             f"got {len(labels)}")
+    if node_labels is not None:
+        for ell, (n, labels) in enumerate(zip(sizes, node_labels, strict=True)):
+            if labels is not None and len(labels) != n:
+                raise ValueError(f"draw_network: layer {ell} has {n} neurons; got {len(labels)} "
+                                 "node labels for it")
+    dx, dy = spacing
+    pos = [[(ell * dx, ((n - 1) / 2 - j) * dy) for j in range(n)] for ell, n in enumerate(sizes)]
+    ax = _ensure_axes(ax, figsize=(1.4 * len(sizes) + 0.6, 0.55 * max(sizes) + 1.2))
+    for left, right in zip(pos[:-1], pos[1:], strict=True):
+        for xa, ya in left:
+            for xb, yb in right:
+                ax.plot([xa + radius, xb - radius], [ya, yb], color="0.55", lw=0.8, zorder=1)
+    last = len(sizes) - 1
+    for ell, column in enumerate(pos):
+        face = "white" if ell == 0 else ("0.25" if ell == last else "0.8")
+        for j, (x, y) in enumerate(column):
+            ax.add_patch(Circle((x, y), radius, facecolor=face, edgecolor="k", lw=1.2, zorder=2))
+            if node_labels is not None and node_labels[ell] is not None:
+                ax.text(x, y, node_labels[ell][j], ha="center", va="center", zorder=3,
+                        fontsize=9, color="white" if ell == last else "black")
+    half = (max(sizes) - 1) / 2 * dy + radius
+    if layer_labels is not None:
+        for ell, caption in enumerate(layer_labels):
+            ax.text(ell * dx, -half - 0.25, caption, ha="center", va="top", fontsize=9)
+    ax.set_xlim(-radius - 0.3, last * dx + radius + 0.3)
+    ax.set_ylim(-half - (0.75 if layer_labels is not None else 0.3), half + 0.3)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
 # ---- chapter 03: function approximation, decision boundaries, linear regions ----
 
 
