@@ -167,9 +167,12 @@ def _fill(layer, name: str, prefix: str, arrays: dict, used: set, where: str) ->
         if got.shape != current.shape:
             raise ValueError(f"load: array {prefix + key!r} of {name} ({where}) has shape "
                              f"{got.shape}; expected {current.shape}")
-        if not np.issubdtype(got.dtype, np.floating) or len(dtypes) != 1:
+        if not np.issubdtype(got.dtype, np.floating):
             raise ValueError(f"load: array {prefix + key!r} of {name} ({where}) has dtype "
-                             f"{got.dtype}; expected one floating dtype for the whole layer")
+                             f"{got.dtype}; expected a floating dtype")
+    if len(dtypes) > 1:
+        raise ValueError(f"load: the arrays of {name} ({where}) mix the dtypes "
+                         f"{sorted(d.name for d in dtypes)}; expected one floating dtype")
     if expected:
         layer.astype(dtypes.pop())
     for key, current in _arrays_of(layer).items():

@@ -12,6 +12,7 @@ in batch norm); validation and ``evaluate`` run it in production mode.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 
@@ -203,6 +204,9 @@ def fit(model, loss: Loss, optimizer, X, y, epochs: int = 10, batch_size: int = 
     monitor = "val_loss" if validation is not None else "loss"
     best, best_state, waited = math.inf, None, 0
 
+    # no ∂C/∂X is needed for training: skip it where the model's backward allows that
+    backward_kw = ({"input_grad": False}
+                   if "input_grad" in inspect.signature(model.backward).parameters else {})
     n = X.shape[0]
     bar = ProgressBar(epochs, "fit", enabled=progress)
     try:
@@ -214,7 +218,7 @@ def fit(model, loss: Loss, optimizer, X, y, epochs: int = 10, batch_size: int = 
                 Xb, yb = X[idx], y[idx]
                 out = model.forward(Xb, training=True)
                 value = loss.forward(out, yb)
-                model.backward(loss.backward())  # fills every gradient (overwrites)
+                model.backward(loss.backward(), **backward_kw)  # fills every gradient
                 if regularizer is not None:
                     regularizer.add_grad(params)
                 optimizer.step()

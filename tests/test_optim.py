@@ -142,8 +142,8 @@ def test_first_steps_by_hand():
     p = P([2.0, -0.5])
     p.grad[...] = [4.0, -1e-3]
     mb.Adam([p], lr=0.1).step()
-    np.testing.assert_allclose(p.value, [2.0 - 0.1 * 4 / (4 + 1e-8), -0.5 + 0.1 * 1e-3 / (1e-3 + 1e-8)],
-                               rtol=1e-12)
+    expected = [2.0 - 0.1 * 4 / (4 + 1e-8), -0.5 + 0.1 * 1e-3 / (1e-3 + 1e-8)]
+    np.testing.assert_allclose(p.value, expected, rtol=1e-12)
     # AdaGrad: G = g², so the first step is also lr·sign(g)
     p = P([1.0])
     p.grad[...] = [-3.0]
