@@ -218,7 +218,7 @@ class AdaGrad(Optimizer):
     def _update(self, i, theta, g):
         G = self.G[i]
         G += g * g  # G[t] = G[t-1] + g²   (sum of all past squared gradients)
-        theta -= self.lr * g / (np.sqrt(G) + self.eps)
+        theta -= self.lr * (g / (np.sqrt(G) + self.eps))
 
 
 class AdaDelta(Optimizer):
@@ -268,7 +268,7 @@ class RMSprop(Optimizer):
         S = self.S[i]
         S *= self.alpha
         S += (1 - self.alpha) * g * g  # S[t] = α S[t-1] + (1-α) g²
-        theta -= self.lr * g / (np.sqrt(S) + self.eps)
+        theta -= self.lr * (g / (np.sqrt(S) + self.eps))
 
 
 class Adam(Optimizer):
@@ -298,12 +298,16 @@ class Adam(Optimizer):
     def _update(self, i, theta, g):
         m, v, (b1, b2), t = self.m[i], self.v[i], self.betas, self.t
         m *= b1
-        m += (1 - b1) * g  # first moment
+        m += (1 - b1) * g  # m = β₁m + (1−β₁) g
         v *= b2
-        v += (1 - b2) * g * g  # second moment
-        m_hat = m / (1 - b1**t)
-        v_hat = v / (1 - b2**t)
-        theta -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        v += (1 - b2) * g * g  # v = β₂v + (1−β₂) g²
+        # θ ← θ − α m̂ / (√v̂ + ε) with m̂ = m / (1−β₁ᵗ), v̂ = v / (1−β₂ᵗ), in place:
+        step = np.sqrt(v)
+        step /= math.sqrt(1 - b2**t)
+        step += self.eps  # √v̂ + ε
+        np.divide(m, step, out=step)
+        step *= self.lr / (1 - b1**t)  # α m̂ / (√v̂ + ε)
+        theta -= step
 
 
 class AdamW(Adam):
