@@ -12,6 +12,8 @@ In production the batch statistics are replaced by running averages collected du
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ._checks import as_float_array, check_batch, check_same_shape
@@ -48,10 +50,11 @@ class BatchNorm(Layer):
     def __init__(self, n: int, momentum: float = 0.9, eps: float = 1e-5, dtype=np.float64):
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
             raise ValueError(f"BatchNorm: n must be a positive integer; got {n!r}")
-        if not (isinstance(momentum, (int, float)) and 0 <= momentum < 1):
+        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) \
+                or not 0 <= momentum < 1:
             raise ValueError(f"BatchNorm: momentum (weight of the old running value) must be in "
                              f"[0, 1); got {momentum!r}")
-        if not (isinstance(eps, (int, float)) and eps > 0):
+        if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
             raise ValueError(f"BatchNorm: eps must be a positive number; got {eps!r}")
         self.n, self.momentum, self.eps = int(n), float(momentum), float(eps)
         dtype = np.dtype(dtype)

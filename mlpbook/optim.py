@@ -279,15 +279,18 @@ class Adam(Optimizer):
         θ ← θ − α m̂ / (√v̂ + ε)
 
     ``weight_decay=λ`` is the coupled L2 form (g ← g + λθ) of PyTorch's Adam; for decoupled
-    decay use :class:`AdamW`. Seed 004 writes Adam without the bias correction: early steps are
-    then too small by the factor 1 − β₁ᵗ (and the ε sits under the root).
+    decay use :class:`AdamW`. Seed 004 writes Adam without the bias correction (and with ε under
+    the root): ``bias_correction=False`` gives that variant (m̂ = m, v̂ = v), whose first steps
+    are too small because m and v start at zero.
     """
 
     _state_names = ("m", "v")
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                 bias_correction: bool = True):
         super().__init__(params, lr, weight_decay)
         who = type(self).__name__
+        self.bias_correction = bool(bias_correction)
         try:
             b1, b2 = betas
         except (TypeError, ValueError):
@@ -302,11 +305,12 @@ class Adam(Optimizer):
         v *= b2
         v += (1 - b2) * g * g  # v = β₂v + (1−β₂) g²
         # θ ← θ − α m̂ / (√v̂ + ε) with m̂ = m / (1−β₁ᵗ), v̂ = v / (1−β₂ᵗ), in place:
+        c1, c2 = (1 - b1**t, 1 - b2**t) if self.bias_correction else (1.0, 1.0)
         step = np.sqrt(v)
-        step /= math.sqrt(1 - b2**t)
+        step /= math.sqrt(c2)
         step += self.eps  # √v̂ + ε
         np.divide(m, step, out=step)
-        step *= self.lr / (1 - b1**t)  # α m̂ / (√v̂ + ε)
+        step *= self.lr / c1  # α m̂ / (√v̂ + ε)
         theta -= step
 
 
@@ -314,8 +318,9 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov and Hutter), as ``torch.optim.AdamW``:
     first θ ← θ − αλθ, then the Adam step on the plain gradient (λ never enters m or v)."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
-        super().__init__(params, lr, betas, eps, weight_decay)
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01,
+                 bias_correction: bool = True):
+        super().__init__(params, lr, betas, eps, weight_decay, bias_correction)
 
     def _decay(self, theta, g):
         theta *= 1 - self.lr * self.weight_decay  # decoupled: θ ← θ − αλθ, then the Adam step

@@ -160,7 +160,8 @@ def fit(model, loss: Loss, optimizer, X, y, epochs: int = 10, batch_size: int = 
     early_stopping : patience: stop after that many epochs without improvement of ``val_loss``
         (``loss`` without validation), then restore the weights and BN statistics of the best
         epoch.
-    progress : show a progress bar (a widget in Jupyter, a line on stderr in a terminal).
+    progress : show a progress bar (a widget in Jupyter, a line on stderr in a terminal). In
+        notebooks whose outputs are compared (nbval), pass ``progress=False``.
     """
     if not isinstance(model, Layer):
         raise TypeError(f"fit: expected a model (a Layer or Sequential); got "

@@ -94,7 +94,7 @@ def ref_adadelta(lr, rho, eps):
     return step
 
 
-def ref_adam(lr, b1, b2, eps, wd=0.0, decoupled=False):
+def ref_adam(lr, b1, b2, eps, wd=0.0, decoupled=False, correct=True):
     def step(theta, state, t):
         m, v = state or ([0.0] * len(theta), [0.0] * len(theta))
         g = grad_of(theta)
@@ -106,7 +106,7 @@ def ref_adam(lr, b1, b2, eps, wd=0.0, decoupled=False):
                 gi = gi + wd * th
             mi = b1 * mi + (1 - b1) * gi
             vi = b2 * vi + (1 - b2) * gi * gi
-            m_hat, v_hat = mi / (1 - b1**t), vi / (1 - b2**t)
+            m_hat, v_hat = (mi / (1 - b1**t), vi / (1 - b2**t)) if correct else (mi, vi)
             out.append(th - lr * m_hat / (math.sqrt(v_hat) + eps))
             m2.append(mi)
             v2.append(vi)
@@ -128,6 +128,8 @@ def ref_adam(lr, b1, b2, eps, wd=0.0, decoupled=False):
     (lambda ps: mb.Adam(ps), ref_adam(1e-3, 0.9, 0.999, 1e-8)),
     (lambda ps: mb.Adam(ps, lr=0.05, betas=(0.8, 0.99), eps=1e-6), ref_adam(0.05, 0.8, 0.99, 1e-6)),
     (lambda ps: mb.Adam(ps, lr=0.05, weight_decay=0.2), ref_adam(0.05, 0.9, 0.999, 1e-8, 0.2)),
+    (lambda ps: mb.Adam(ps, lr=0.05, bias_correction=False),
+     ref_adam(0.05, 0.9, 0.999, 1e-8, correct=False)),
     (lambda ps: mb.AdamW(ps, lr=0.05), ref_adam(0.05, 0.9, 0.999, 1e-8, 0.01, decoupled=True)),
     (lambda ps: mb.AdamW(ps, lr=0.05, weight_decay=0.5),
      ref_adam(0.05, 0.9, 0.999, 1e-8, 0.5, decoupled=True)),
