@@ -28,9 +28,27 @@ from .activations import (
     Swish,
     Tanh,
 )
+from .batchnorm import BatchNorm, fold_batchnorm
+from .dropout import Dropout
+from .io import load, save
 from .layers import Dense, Layer, Parameter
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss, SquaredLoss
+from .optim import (
+    SGD,
+    AdaDelta,
+    AdaGrad,
+    Adam,
+    AdamW,
+    Momentum,
+    Nesterov,
+    Optimizer,
+    RMSprop,
+    clip_grad_norm,
+    clip_grad_value,
+)
+from .regularization import L1, L2
 from .sequential import Sequential
+from .training import History, evaluate, fit, predict
 
 __version__ = "0.1.0"
 
@@ -49,4 +67,8 @@ __all__ = [
     "Identity", "Layer", "LeakyReLU", "Loss", "PReLU", "Parameter", "ReLU", "SELU", "Sequential",
     "Sigmoid", "Softmax", "Softplus", "Softsign", "SquaredLoss", "Step", "Swish", "Tanh",
     "gradcheck", "init",
+    "SGD", "AdaDelta", "AdaGrad", "Adam", "AdamW", "Momentum", "Nesterov", "Optimizer", "RMSprop",
+    "clip_grad_norm", "clip_grad_value",
+    "BatchNorm", "Dropout", "History", "L1", "L2", "evaluate", "fit", "fold_batchnorm", "load",
+    "predict", "save",
 ]

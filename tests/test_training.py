@@ -1,0 +1,237 @@
+"""mb.fit: batches, shuffling, modes, history, early stopping, callbacks, errors, determinism."""
+
+import numpy as np
+import pytest
+
+import mlpbook as mb
+from mlpbook.datasets import two_moons
+
+
+def moons_model(seed=1, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    return mb.Sequential(mb.Dense(2, 16, init="he", rng=rng, dtype=dtype), mb.ReLU(),
+                         mb.Dense(16, 16, init="he", rng=rng, dtype=dtype), mb.ReLU(),
+                         mb.Dense(16, 1, rng=rng, dtype=dtype))
+
+
+class Recorder(mb.Layer):
+    """An identity layer that records what it sees: the batches and the mode."""
+
+    def __init__(self):
+        self.seen = []
+
+    def forward(self, A, training=False):
+        self.seen.append((A.copy(), training))
+        return A
+
+    def backward(self, dout):
+        return dout
+
+
+def test_two_moons_2_16_16_1_reaches_95_percent():
+    X, y = two_moons(400, noise=0.15, rng=0)
+    Xt, yt = two_moons(400, noise=0.15, rng=100)
+    model = moons_model()
+    history = mb.fit(model, mb.BCEWithLogitsLoss(), mb.Adam(model.parameters(), lr=1e-2), X, y,
+                     epochs=60, batch_size=32, rng=2, validation=(Xt, yt), progress=False)
+    test_accuracy = np.mean((mb.predict(model, Xt)[:, 0] > 0) == yt)  # independent of fit
+    assert test_accuracy >= 0.95
+    assert history.val_accuracy[-1] == pytest.approx(test_accuracy)
+    assert history.loss[-1] < history.loss[0] / 5
+
+
+def test_same_seed_bit_identical_history_and_weights():
+    X, y = two_moons(120, noise=0.2, rng=3)
+
+    def train(seed):
+        model = moons_model(7)
+        drop = mb.Dropout(0.8, rng=seed)
+        model.layers.insert(2, drop)
+        h = mb.fit(model, mb.BCEWithLogitsLoss(), mb.Momentum(model.parameters(), lr=0.1), X, y,
+                   epochs=5, batch_size=16, rng=seed, validation=(X, y), progress=False)
+        return h, model
+
+    (h1, m1), (h2, m2), (h3, _) = train(11), train(11), train(12)
+    assert h1 == h2  # dict equality of float lists: bit for bit
+    for a, b in zip(m1.parameters(), m2.parameters(), strict=True):
+        np.testing.assert_array_equal(a.value, b.value)
+    assert h1["loss"] != h3["loss"]
+
+
+def test_batches_shuffle_by_index_and_keep_last_partial_batch():
+    n, bs = 23, 5
+    X = np.arange(n, dtype=float).reshape(-1, 1)
+    rec = Recorder()
+    model = mb.Sequential(rec, mb.Dense(1, 1, rng=0))
+    mb.fit(model, mb.SquaredLoss(), mb.SGD(model.parameters(), lr=1e-3), X, np.zeros(n),
+           epochs=3, batch_size=bs, rng=np.random.default_rng(0), progress=False)
+    batches = [a[:, 0] for a, training in rec.seen]
+    assert all(training for _, training in rec.seen)
+    assert [len(b) for b in batches] == [5, 5, 5, 5, 3] * 3
+    epochs = [np.concatenate(batches[5 * e:5 * e + 5]) for e in range(3)]
+    orders = [rng_order for rng_order in epochs]
+    for order in orders:
+        assert sorted(order) == list(range(n))  # every sample exactly once per epoch
+    assert not np.array_equal(orders[0], orders[1])  # reshuffled each epoch
+    perm = np.random.default_rng(0)  # the documented order: one permutation per epoch
+    for order in orders:
+        np.testing.assert_array_equal(order, perm.permutation(n))
+
+
+def test_validation_runs_in_production_mode():
+    rec = Recorder()
+    model = mb.Sequential(mb.Dense(2, 2, rng=0), rec, mb.Dense(2, 1, rng=1))
+    X, y = np.ones((6, 2)), np.zeros(6)
+    Xv = np.full((4, 2), 2.0)
+    mb.fit(model, mb.SquaredLoss(), mb.SGD(model.parameters(), lr=0.01), X, y, epochs=2,
+           batch_size=6, validation=(Xv, np.zeros(4)), progress=False)
+    assert [(len(a), t) for a, t in rec.seen] == [(6, True), (4, False)] * 2
+
+
+def test_history_keys_and_accuracy_values():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((30, 3))
+    labels = rng.integers(0, 3, 30)
+    model = mb.Sequential(mb.Dense(3, 3, rng=rng))
+    h = mb.fit(model, mb.CrossEntropyLoss(), mb.SGD(model.parameters(), lr=0.1), X, labels,
+               epochs=2, batch_size=7, validation=(X, labels), progress=False)
+    assert set(h) == {"loss", "accuracy", "val_loss", "val_accuracy"} and h.epochs == 2
+    out = mb.predict(model, X)
+    assert h.val_accuracy[-1] == np.mean(out.argmax(axis=1) == labels)
+    loss = mb.CrossEntropyLoss()
+    assert h.val_loss[-1] == pytest.approx(loss.forward(out, labels), rel=1e-12)
+    h = mb.fit(model, mb.SquaredLoss(), mb.SGD(model.parameters(), lr=0.01), X, X, epochs=1,
+               progress=False)
+    assert set(h) == {"loss"}
+    with pytest.raises(AttributeError, match="val_loss"):
+        h.val_loss  # noqa: B018
+
+
+def test_epoch_loss_is_mean_over_samples_for_both_reductions():
+    X = np.arange(10, dtype=float).reshape(-1, 1)
+    y = np.zeros(10)
+    for reduction in ("mean", "sum"):
+        model = mb.Sequential(mb.Dense(1, 1, init="constant", rng=0))
+        # tiny lr: the weights hardly move, so the epoch loss ≈ the loss of the initial model
+        h = mb.fit(model, mb.SquaredLoss(reduction=reduction),
+                   mb.SGD(model.parameters(), lr=1e-12), X, y, epochs=1, batch_size=3,
+                   progress=False)
+        assert h.loss[0] == pytest.approx(np.mean(0.5 * (0.1 * X[:, 0]) ** 2), rel=1e-6)
+
+
+def test_early_stopping_restores_the_best_weights_and_statistics():
+    X, y = two_moons(200, noise=0.1, rng=5)
+    rng = np.random.default_rng(5)
+    model = mb.Sequential(mb.Dense(2, 8, rng=rng), mb.BatchNorm(8), mb.ReLU(),
+                          mb.Dense(8, 1, rng=rng))
+    y_val = 1 - y  # validation labels flipped: the better the fit, the worse the val loss
+    h = mb.fit(model, mb.BCEWithLogitsLoss(), mb.Adam(model.parameters(), lr=0.05), X, y,
+               epochs=50, batch_size=20, rng=0, validation=(X, y_val), early_stopping=3,
+               progress=False)
+    assert h.stopped_early and h.epochs < 50
+    best = int(np.argmin(h.val_loss))
+    assert h.best_epoch == best + 1 and h.epochs == h.best_epoch + 3
+    val_loss, _ = mb.evaluate(model, mb.BCEWithLogitsLoss(), X, y_val)
+    assert val_loss == h.val_loss[best]  # weights and BN running statistics of that epoch
+
+
+def test_callbacks_get_epoch_and_history_and_can_stop():
+    seen = []
+
+    def spy(epoch, history):
+        seen.append((epoch, len(history.loss)))
+
+    def stop_at_3(epoch, history):
+        return epoch == 3
+
+    model = mb.Sequential(mb.Dense(2, 1, rng=0))
+    h = mb.fit(model, mb.SquaredLoss(), mb.SGD(model.parameters(), lr=0.01), np.ones((8, 2)),
+               np.zeros(8), epochs=10, callbacks=[spy, stop_at_3], progress=False)
+    assert h.epochs == 3 and seen == [(1, 1), (2, 2), (3, 3)]
+
+
+def test_regularizer_is_applied_and_recorded():
+    X, y = two_moons(100, noise=0.2, rng=6)
+
+    def train(reg):
+        model = moons_model(8)
+        h = mb.fit(model, mb.BCEWithLogitsLoss(), mb.SGD(model.parameters(), lr=0.1), X, y,
+                   epochs=20, batch_size=10, rng=1, regularizer=reg, progress=False)
+        return h, sum(float(np.sum(p.value**2)) for p in model.parameters() if p.name.endswith("W"))
+
+    h_plain, norm_plain = train(None)
+    reg = mb.L2(0.05)
+    h_reg, norm_reg = train(reg)
+    assert "penalty" not in h_plain and len(h_reg.penalty) == 20
+    assert norm_reg < 0.8 * norm_plain
+    assert h_reg.penalty[-1] == pytest.approx(0.5 * 0.05 * norm_reg)
+
+
+def test_float32_training_stays_float32():
+    X, y = two_moons(64, noise=0.1, rng=7)
+    model = moons_model(9, dtype=np.float32)
+    mb.fit(model, mb.BCEWithLogitsLoss(), mb.Adam(model.parameters(), lr=1e-2), X, y, epochs=2,
+           progress=False)
+    assert all(p.value.dtype == np.float32 for p in model.parameters())
+
+
+def test_divergence_stops_training_and_is_reported():
+    X = np.linspace(-1, 1, 20).reshape(-1, 1) * 100
+    model = mb.Sequential(mb.Dense(1, 1, rng=0))
+    with np.errstate(all="ignore"):
+        h = mb.fit(model, mb.SquaredLoss(), mb.SGD(model.parameters(), lr=10.0), X, X,
+                   epochs=50, batch_size=20, progress=False)
+    assert h.diverged and h.epochs < 50 and not np.isfinite(h.loss[-1])
+
+
+@pytest.mark.parametrize("X, y, message", [
+    (np.array([[0.0, np.nan]] * 4), np.zeros(4), "NaN"),
+    (np.ones((4, 2)), np.array([0.0, np.inf, 0, 0]), "infinity"),
+    (np.ones((4, 2)), np.zeros(3), "4 samples"),
+    (np.ones(4), np.zeros(4), r"reshape\(-1, 1\)"),
+    (np.ones((4, 3)), np.zeros(4), r"\(n, 2\)"),
+])
+def test_bad_data_gets_clear_errors(X, y, message):
+    model = mb.Sequential(mb.Dense(2, 1, rng=0))
+    with pytest.raises(ValueError, match=message):
+        mb.fit(model, mb.SquaredLoss(), mb.SGD(model.parameters(), lr=0.1), X, y,
+               progress=False)
+
+
+def test_bad_arguments_get_clear_errors():
+    model = mb.Sequential(mb.Dense(2, 1, rng=0))
+    X, y = np.ones((4, 2)), np.zeros(4)
+    opt = mb.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match="add parentheses"):
+        mb.fit(model, mb.SquaredLoss, opt, X, y)
+    with pytest.raises(ValueError, match="epochs"):
+        mb.fit(model, mb.SquaredLoss(), opt, X, y, epochs=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        mb.fit(model, mb.SquaredLoss(), opt, X, y, batch_size=2.5)
+    other = mb.Sequential(mb.Dense(2, 1, rng=0))
+    with pytest.raises(ValueError, match="not this model's"):
+        mb.fit(other, mb.SquaredLoss(), opt, X, y)
+    with pytest.raises(TypeError, match="validation"):
+        mb.fit(model, mb.SquaredLoss(), opt, X, y, validation=X)
+
+
+def test_progress_line_in_a_terminal_and_silence_otherwise(monkeypatch, capsys):
+    import io
+
+    class TTY(io.StringIO):
+        def isatty(self):
+            return True
+
+    model = mb.Sequential(mb.Dense(2, 1, rng=0))
+    args = (model, mb.SquaredLoss(), mb.SGD(model.parameters(), lr=0.1), np.ones((4, 2)),
+            np.zeros(4))
+    mb.fit(*args, epochs=2)  # stderr captured by pytest: not a terminal, so nothing is written
+    assert capsys.readouterr().err == ""
+    fake = TTY()
+    monkeypatch.setattr("sys.stderr", fake)
+    mb.fit(*args, epochs=2)
+    text = fake.getvalue()
+    assert text.count("\r") == 2 and "2/2" in text and "loss" in text and text.endswith("\n")
+    fake.truncate(0)
+    mb.fit(*args, epochs=2, progress=False)
+    assert fake.getvalue() == ""
