@@ -57,9 +57,14 @@ class Activation(Layer):
 
     def backward(self, dA):
         Z = self._cached("Z")
-        dA = as_float_array(dA, repr(self) + ".backward", dtype=Z.dtype)
-        check_same_shape(dA, Z.shape, repr(self) + ".backward", "upstream gradient ∂C/∂a")
-        return dA * self.derivative(Z)  # δ = Diag(σ'(z)) ζ   (5.31)
+        return self._upstream(dA, Z) * self.derivative(Z)  # δ = Diag(σ'(z)) ζ   (5.31)
+
+    def _upstream(self, dA, like: np.ndarray) -> np.ndarray:
+        """The upstream gradient ∂C/∂a, checked to have the shape (and given the dtype) of
+        ``like``, the array cached by forward."""
+        dA = as_float_array(dA, repr(self) + ".backward", dtype=like.dtype)
+        check_same_shape(dA, like.shape, repr(self) + ".backward", "upstream gradient ∂C/∂a")
+        return dA
 
 
 class Identity(Activation):
@@ -75,9 +80,7 @@ class Identity(Activation):
         return np.zeros_like(z)
 
     def backward(self, dA):
-        Z = self._cached("Z")
-        check_same_shape(np.asarray(dA), Z.shape, "Identity().backward", "upstream gradient")
-        return np.asarray(dA, dtype=Z.dtype).copy()
+        return self._upstream(dA, self._cached("Z")).copy()
 
 
 class Step(Activation):
@@ -118,8 +121,7 @@ class Sigmoid(Activation):
 
     def backward(self, dA):
         A = self._cached("A")
-        check_same_shape(np.asarray(dA), A.shape, "Sigmoid().backward", "upstream gradient")
-        return dA * A * (1 - A)  # σ'(z) = σ(z)(1 − σ(z)), reusing the forward output
+        return self._upstream(dA, A) * A * (1 - A)  # σ'(z) = σ(z)(1 − σ(z)), from the output
 
 
 class Tanh(Activation):
@@ -141,8 +143,7 @@ class Tanh(Activation):
 
     def backward(self, dA):
         A = self._cached("A")
-        check_same_shape(np.asarray(dA), A.shape, "Tanh().backward", "upstream gradient")
-        return dA * (1 - A * A)
+        return self._upstream(dA, A) * (1 - A * A)  # tanh' = 1 − tanh², from the output
 
 
 class ReLU(Activation):
@@ -156,9 +157,7 @@ class ReLU(Activation):
 
     def backward(self, dA):
         Z = self._cached("Z")
-        dA = np.asarray(dA)
-        check_same_shape(dA, Z.shape, "ReLU().backward", "upstream gradient ∂C/∂a")
-        return np.where(Z >= 0, dA, 0).astype(Z.dtype, copy=False)
+        return np.where(Z >= 0, self._upstream(dA, Z), 0)  # σ' = 1{z ≥ 0}
 
 
 class LeakyReLU(Activation):
@@ -191,7 +190,7 @@ class PReLU(Activation):
         self.dalpha = np.zeros_like(self.alpha)
 
     def function(self, z):
-        return np.where(z >= 0, z, self.alpha * z)
+        return np.where(z >= 0, z, self.alpha.astype(np.asarray(z).dtype) * z)
 
     def derivative(self, z):
         return np.where(z >= 0, 1.0, self.alpha).astype(np.asarray(z).dtype, copy=False)

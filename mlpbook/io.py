@@ -43,7 +43,7 @@ def layer_registry() -> dict[str, type]:
 
 def _arrays_of(layer) -> dict[str, np.ndarray]:
     out = {p.name: p.value for p in layer.parameters()}
-    out.update({b: getattr(layer, b) for b in getattr(layer, "_buffers", ())})
+    out.update({b: getattr(layer, b) for b in layer._buffers})
     return out
 
 

@@ -61,9 +61,12 @@ class Parameter:
 
 
 class Layer:
-    """Base class. Subclasses list their trainable arrays in ``_params`` as (value, grad) names."""
+    """Base class. Subclasses list their trainable arrays in ``_params`` as (value, grad) names,
+    and in ``_buffers`` the arrays that are not trained but define the model (e.g. the running
+    statistics of batch norm), which ``mb.save`` and early stopping keep."""
 
     _params: tuple[tuple[str, str], ...] = ()
+    _buffers: tuple[str, ...] = ()
 
     def forward(self, A: np.ndarray, training: bool = False) -> np.ndarray:
         raise NotImplementedError

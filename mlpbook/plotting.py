@@ -183,7 +183,7 @@ def _default_grid(z):
     return np.linspace(-4.0, 4.0, 401) if z is None else np.asarray(z, dtype=np.float64)
 
 
-def _zero_axes(ax):
+def draw_zero_axes(ax):
     """Faint lines through the origin, as in the figures of seed 000 §4.3."""
     ax.axhline(0, color="red", alpha=0.25, lw=1)
     ax.axvline(0, color="red", alpha=0.25, lw=1)
@@ -210,7 +210,7 @@ def plot_activation_and_derivative(act, title, z=None):
     """Figures 4.1-4.4 of seed 000: the activation (left panel) and its derivative (right)."""
     fig, axes = plt.subplots(1, 2, figsize=(8, 2.8))
     for ax, order, name in zip(axes, (0, 1), (title, "Derivative"), strict=True):
-        _zero_axes(ax)
+        draw_zero_axes(ax)
         plot_activation(act, ax, z, order, color="C0")
         ax.set_title(name)
     fig.tight_layout()
@@ -222,7 +222,7 @@ def plot_activation_grid(acts, z=None, ncols=4):
     nrows = -(-len(acts) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3 * ncols, 2.3 * nrows), squeeze=False)
     for ax, (name, act) in zip(axes.flat, acts.items(), strict=False):  # spare panels stay empty
-        _zero_axes(ax)
+        draw_zero_axes(ax)
         plot_activation(act, ax, z, 0, color="C0", label="σ(z)")
         plot_activation(act, ax, z, 1, color="C1", ls="--", label="σ'(z)")
         ax.set_title(name)
@@ -241,12 +241,12 @@ def plot_figure_5_6(z=None, eps=(0.01, 0.1, 0.3)):
 
     z = _default_grid(z)
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.4))
-    _zero_axes(a)
+    draw_zero_axes(a)
     plot_activation(Step(low=-1), a, z, label="step (5.16)")
     plot_activation(Sigmoid(), a, z, label="sigmoid")
     a.plot(z, 2 * Sigmoid().function(z) - 1, ls="--", label="scaled sigmoid 2σ(z) − 1")
     plot_activation(Tanh(), a, z, label="tanh")
-    _zero_axes(b)
+    draw_zero_axes(b)
     plot_activation(ReLU(), b, z, label="ReLU (5.17)", lw=2.5, alpha=0.6)
     for e in eps:
         plot_activation(LeakyReLU(e), b, z, ls="--", label=f"leaky ReLU, ε = {e:g}")

@@ -101,7 +101,7 @@ def _state_arrays(model) -> list[np.ndarray]:
     """Every array that defines the trained model: parameters and buffers (BN statistics)."""
     arrays = [p.value for p in model.parameters()]
     for layer in _leaf_layers(model):
-        arrays += [getattr(layer, name) for name in getattr(layer, "_buffers", ())]
+        arrays += [getattr(layer, name) for name in layer._buffers]
     return arrays
 
 

@@ -73,7 +73,7 @@ def activation_explorer_figure(name="sigmoid", param=None, z_max=4.0):
     figure; panel 3 says so when σ'' is not defined."""
     import matplotlib.pyplot as plt
 
-    from .plotting import _zero_axes
+    from .plotting import draw_zero_axes
 
     c = activation_curves(name, param, z_max)
     spec = ACTIVATION_PARAMETERS[name]
@@ -81,7 +81,7 @@ def activation_explorer_figure(name="sigmoid", param=None, z_max=4.0):
     fig, axes = plt.subplots(1, 3, figsize=(11, 2.8))
     for ax, key, label in zip(axes, ("sigma", "d1", "d2"), ("σ(z)", "σ'(z)", "σ''(z)"),
                               strict=True):
-        _zero_axes(ax)
+        draw_zero_axes(ax)
         if c[key] is None:
             ax.text(0.5, 0.5, "0 away from z = 0,\nundefined at the kink", ha="center",
                     va="center", transform=ax.transAxes)

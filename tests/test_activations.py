@@ -138,3 +138,11 @@ def test_backward_before_forward_and_wrong_upstream_shape_are_clear_errors():
     layer.forward(np.ones((3, 2)))
     with pytest.raises(ValueError, match=r"\(3, 2\).*\(2, 3\)"):
         layer.backward(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("name", SCALAR)
+def test_float64_upstream_gradient_does_not_upcast_a_float32_backward(name):
+    layer = copy.deepcopy(SCALAR[name][0]).astype(np.float32)
+    z = away_from_kinks((3, 4)).astype(np.float32)
+    assert layer.forward(z).dtype == np.float32
+    assert layer.backward(np.ones((3, 4))).dtype == np.float32
