@@ -157,7 +157,7 @@ class ReLU(Activation):
 
     def backward(self, dA):
         Z = self._cached("Z")
-        return np.where(Z >= 0, self._upstream(dA, Z), 0)  # σ' = 1{z ≥ 0}
+        return self._upstream(dA, Z) * (Z >= 0)  # σ'(z) = 1{z ≥ 0}
 
 
 class LeakyReLU(Activation):
