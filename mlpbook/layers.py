@@ -106,6 +106,11 @@ class Layer:
         """The constructor arguments that rebuild this layer (used by ``mb.save``)."""
         return {}
 
+    @property
+    def _who(self) -> str:
+        """A short name for error messages (cheap: built on every call of forward/backward)."""
+        return f"{type(self).__name__}()"
+
     def _cached(self, name: str):
         value = getattr(self, name, None)
         if value is None:
