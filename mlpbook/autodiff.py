@@ -58,7 +58,8 @@ class Tensor:
         """Wrap a number or array as a constant leaf of this tensor's dtype (no silent upcast)."""
         if isinstance(other, Tensor):
             return other
-        return Tensor(np.asarray(other, dtype=self.value.dtype), name="const")
+        name = f"{float(other):g}" if np.ndim(other) == 0 else "const"
+        return Tensor(np.asarray(other, dtype=self.value.dtype), name=name)
 
     def _broadcast_with(self, other: Tensor, op: str) -> None:
         try:
@@ -112,7 +113,15 @@ class Tensor:
         return out
 
     def __sub__(self, other):
-        return self + (-self._lift(other))
+        other = self._lift(other)
+        self._broadcast_with(other, "-")
+        out = Tensor(self.value - other.value, _parents=(self, other), _op="-")
+
+        def backward():
+            self.grad += _unbroadcast(out.grad, self.shape)
+            other.grad -= _unbroadcast(out.grad, other.shape)
+        out._backward = backward
+        return out
 
     def __pow__(self, p: float):
         if isinstance(p, Tensor) or np.ndim(p) != 0:
