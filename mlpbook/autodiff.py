@@ -61,12 +61,20 @@ class Tensor:
         name = f"{float(other):g}" if np.ndim(other) == 0 else "const"
         return Tensor(np.asarray(other, dtype=self.value.dtype), name=name)
 
-    def _broadcast_with(self, other: Tensor, op: str) -> None:
-        try:
-            np.broadcast_shapes(self.shape, other.shape)
-        except ValueError:
-            raise ValueError(f"Tensor {op}: shapes {self.shape} and {other.shape} do not "
-                             "broadcast") from None
+    def _operand(self, other, op: str, broadcast: bool = True) -> Tensor:
+        """The other input of a binary node: same dtype (no silent upcast), shapes that
+        broadcast against this one."""
+        other = self._lift(other)
+        if other.value.dtype != self.value.dtype:
+            raise TypeError(f"Tensor {op}: dtypes differ ({self.value.dtype} and "
+                            f"{other.value.dtype}); convert one with .astype first")
+        if broadcast:
+            try:
+                np.broadcast_shapes(self.shape, other.shape)
+            except ValueError:
+                raise ValueError(f"Tensor {op}: shapes {self.shape} and {other.shape} do not "
+                                 "broadcast") from None
+        return other
 
     def named(self, name: str) -> Tensor:
         """Set the label and return the tensor, so that ``z = (x @ W.T + b).named("z")``."""
@@ -83,8 +91,7 @@ class Tensor:
 
     # ---- arithmetic (with broadcasting) --------------------------------------------------------
     def __add__(self, other):
-        other = self._lift(other)
-        self._broadcast_with(other, "+")
+        other = self._operand(other, "+")
         out = Tensor(self.value + other.value, _parents=(self, other), _op="+")
 
         def backward():  # ∂(a+b)/∂a = ∂(a+b)/∂b = 1, summed over broadcast axes
@@ -94,8 +101,7 @@ class Tensor:
         return out
 
     def __mul__(self, other):
-        other = self._lift(other)
-        self._broadcast_with(other, "*")
+        other = self._operand(other, "*")
         out = Tensor(self.value * other.value, _parents=(self, other), _op="*")
 
         def backward():  # ∂(ab)/∂a = b, ∂(ab)/∂b = a
@@ -113,8 +119,7 @@ class Tensor:
         return out
 
     def __sub__(self, other):
-        other = self._lift(other)
-        self._broadcast_with(other, "-")
+        other = self._operand(other, "-")
         out = Tensor(self.value - other.value, _parents=(self, other), _op="-")
 
         def backward():
@@ -150,7 +155,7 @@ class Tensor:
 
     # ---- linear algebra ------------------------------------------------------------------------
     def __matmul__(self, other):
-        other = self._lift(other)
+        other = self._operand(other, "@", broadcast=False)
         if self.value.ndim != 2 or other.value.ndim != 2 or self.shape[1] != other.shape[0]:
             raise ValueError(f"Tensor @: expected matrices (n, k) @ (k, m); got {self.shape} @ "
                              f"{other.shape}")
@@ -319,7 +324,11 @@ def from_sequential(model, X) -> tuple[Tensor, dict[str, Tensor]]:
     from .layers import Dense
 
     rules = {Identity: lambda a: a, Sigmoid: Tensor.sigmoid, Tanh: Tensor.tanh, ReLU: Tensor.relu}
-    a = X if isinstance(X, Tensor) else Tensor(X, name="x")
+    if not isinstance(X, Tensor):  # the input takes the model's dtype, as in Sequential.forward
+        first = next((layer for layer in model.layers if isinstance(layer, Dense)), None)
+        dtype = None if first is None else first.W.dtype
+        X = Tensor(as_float_array(X, "from_sequential input", dtype=dtype), name="x")
+    a = X
     leaves, ell = {}, 0
     for i, layer in enumerate(model.layers):
         if isinstance(layer, Dense):

@@ -140,6 +140,19 @@ def test_float32_stays_float32(name):
     assert all(t.grad.dtype == np.float32 for t in tensors)
 
 
+def test_a_float32_model_runs_in_float32_and_mixed_dtypes_are_refused():
+    model = mb.Sequential(mb.Dense(3, 4, rng=0), mb.Tanh(), mb.Dense(4, 2, rng=1))
+    model.astype(np.float32)
+    out, leaves = from_sequential(model, np.ones((5, 3)))  # float64 data, like Sequential
+    squared_loss(out, np.zeros((5, 2))).backward()
+    assert out.value.dtype == np.float32
+    assert all(leaf.grad.dtype == np.float32 for leaf in leaves.values())
+    with pytest.raises(TypeError, match="dtypes differ"):
+        Tensor(np.ones(3, dtype=np.float32)) + Tensor(np.ones(3))
+    with pytest.raises(TypeError, match="dtypes differ"):
+        Tensor(np.ones((2, 2), dtype=np.float32)) @ Tensor(np.ones((2, 2)))
+
+
 def test_errors_name_expected_and_given_shapes():
     a, b = Tensor(np.ones((3, 4))), Tensor(np.ones((2, 4)))
     with pytest.raises(ValueError, match=r"\(3, 4\) and \(2, 4\) do not broadcast"):
