@@ -76,7 +76,7 @@ def run_cells(cells: list[str], skip: set[int], namespace: dict, report: Reporte
             continue
         error = None
         try:
-            exec(compile(python_source(src), f"<cell {i}>", "exec"), namespace)
+            exec(compile(python_source(src), "<cell>", "exec"), namespace)
         except BaseException as exc:  # SystemExit, KeyboardInterrupt and MemoryError included
             error = describe(exc)
         report.send({"cell": i, "error": error})

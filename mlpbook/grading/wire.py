@@ -31,7 +31,7 @@ def _npy_bytes(arr: np.ndarray) -> str:
     if arr.dtype.kind not in "biufc":
         raise WireError(f"an array of dtype {arr.dtype} (expected numbers)")
     buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
+    np.save(buf, arr, allow_pickle=False)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -64,6 +64,30 @@ def encode(value, _depth: int = 0, _budget: list | None = None):
     raise WireError(f"a value of type {kind.__name__}")
 
 
+def _load_npy(text) -> np.ndarray:
+    """An array from base64 ``.npy`` text, checking the header before anything is allocated."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+        fp = io.BytesIO(raw)
+        version = np.lib.format.read_magic(fp)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) \
+            else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(fp)
+    except Exception as exc:
+        raise WireError(f"malformed array data ({type(exc).__name__})") from None
+    if dtype.kind not in "biufc":
+        raise WireError(f"an array of dtype {dtype} (expected numbers)")
+    count = 1
+    for n in shape:
+        count *= n
+    if count > MAX_ITEMS or count * dtype.itemsize > len(raw) - fp.tell():
+        raise WireError(f"an array of shape {shape} that is too big or truncated")
+    try:
+        return np.load(io.BytesIO(raw), allow_pickle=False)
+    except Exception as exc:
+        raise WireError(f"malformed array data ({type(exc).__name__})") from None
+
+
 def decode(data):
     """Inverse of :func:`encode`: arrays come back as arrays, NumPy scalars as NumPy scalars."""
     if data is None or type(data) in (bool, int, float, str):
@@ -72,13 +96,7 @@ def decode(data):
         return [decode(v) for v in data]
     if type(data) is dict:
         if set(data) <= {"__npy__", "scalar"} and "__npy__" in data:
-            try:
-                raw = base64.b64decode(data["__npy__"], validate=True)
-                arr = np.load(io.BytesIO(raw), allow_pickle=False)
-            except Exception as exc:
-                raise WireError(f"malformed array data ({type(exc).__name__})") from None
-            if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biufc":
-                raise WireError("array data of a non-numeric dtype")
+            arr = _load_npy(data["__npy__"])
             return arr[()] if data.get("scalar") is True and arr.ndim == 0 else arr
         if set(data) == {"__dict__"} and type(data["__dict__"]) is dict:
             return {k: decode(v) for k, v in data["__dict__"].items()}
