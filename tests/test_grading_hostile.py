@@ -3,13 +3,18 @@ right status for every question, never stop the batch, and are never modified.""
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
 from mlpbook.cli import main
+from mlpbook.grading.runner import isolation
 
 SUBMISSIONS = Path(__file__).resolve().parent / "fixtures" / "submissions"
 SET = "01_perceptron_to_logistic_regression"
@@ -141,3 +146,44 @@ def test_csv_has_one_row_per_submission(graded):
     assert len(rows) == 1 + len(EXPECTED)
     scores = {Path(r.split(",")[0]).stem: int(r.split(",")[2]) for r in rows[1:]}
     assert scores == {name: score for name, (_, score) in EXPECTED.items()}
+
+
+def grade_in_subprocess(tmp_path, paths, **env) -> tuple[int, dict]:
+    out = tmp_path / "report.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlpbook.cli", "grade", *map(str, paths), "--set", SET,
+         "--timeout", "2", "--memory", "512", "--jobs", "2", "--json", str(out)],
+        env={**os.environ, **env}, capture_output=True, timeout=120)
+    report = json.loads(out.read_text()) if out.exists() else {}
+    return proc.returncode, report
+
+
+def test_plain_child_processes_grade_the_same_as_namespaces(tmp_path):
+    names = ["crashes", "infinite_loop_answer", "monkeypatch", "memory_bomb", "fake_output"]
+    code, report = grade_in_subprocess(tmp_path, [SUBMISSIONS / f"{n}.ipynb" for n in names],
+                                       MLPBOOK_GRADER_NAMESPACES="0")
+    assert code == 0 and report["sandbox"]["isolation"] == "process"
+    for r in report["submissions"]:
+        statuses, score = EXPECTED[Path(r["submission"]).stem]
+        assert [q["status"] for q in r["questions"]] == statuses.split()
+        assert r["score"] == score
+
+
+def test_a_submission_cannot_signal_the_grader(tmp_path):
+    """Where namespaces are available the sandbox sees no other process; where they are not,
+    this documents that a submission can kill the grader's process (a known limitation)."""
+    path = tmp_path / "signals.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import os\nimport signal\n\n"
+                                  "os.kill(os.getppid(), signal.SIGKILL)"),
+        nbformat.v4.new_code_cell("def xor_weights():\n    import numpy as np\n"
+                                  "    return (np.ones((2, 2)), np.array([-0.5, -1.5]), "
+                                  "np.array([[1.0, -1.0]]), np.array([-0.5]))")])
+    nbformat.write(nb, path)
+    code, report = grade_in_subprocess(tmp_path, [path])
+    if isolation() == "namespaces":
+        assert code == 0
+        [r] = report["submissions"]
+        assert r["score"] == 2 and r["questions"][-1]["status"] == "passed"
+    else:
+        assert code == -9 and report == {}

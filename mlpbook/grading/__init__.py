@@ -21,10 +21,13 @@ so nothing the submission does to its own process (editing or deleting check cel
 monkeypatching NumPy or this package, printing "passed") can change a score. Statuses per
 question: passed, failed, error, timeout, missing (not attempted).
 
-What the sandbox does not do: it is not an operating-system jail. A submission runs with the
-grader's user rights (in an empty temporary directory, with a small environment), so for a
-hostile class run the grader as an unprivileged user or in a container. An answer that simply
-calls ``mlpbook``'s own implementation passes; read the code if that matters.
+On Linux, where user namespaces are allowed, each sandbox also runs in its own PID and network
+namespaces (see :func:`mlpbook.grading.runner.isolation`): it cannot see or signal the grader or
+any other process, has no network, and leaves nothing running. It is still not a full jail: it
+can read and write files with the grader's user rights (it starts in an empty temporary
+directory, with a small environment), so for a hostile class run the grader as an unprivileged
+user or in a container. An answer that simply calls ``mlpbook``'s own implementation passes; read
+the code if that matters.
 
 Adding an exercise set for a chapter
 ------------------------------------

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .. import __version__
 from .questions import ExerciseSet, Verdict
-from .runner import Limits, SandboxError, run_submission
+from .runner import Limits, SandboxError, isolation, run_submission
 from .sets import exercise_sets
 from .submission import read_submission, set_name_of
 
@@ -117,7 +117,8 @@ def grade_paths(paths, set_name: str | None = None, limits: Limits | None = None
 
 def to_json(results: list[dict], limits: Limits) -> str:
     report = {"mlpbook_version": __version__,
-              "limits": {"timeout_s": limits.timeout, "memory_mb": limits.memory_mb},
+              "sandbox": {"timeout_s": limits.timeout, "memory_mb": limits.memory_mb,
+                          "isolation": isolation()},
               "submissions": results}
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 

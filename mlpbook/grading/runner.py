@@ -8,6 +8,11 @@ answers computed in this process.
 
 Time: each code cell and each question may take ``timeout`` seconds of wall-clock time; a whole
 submission, restarts included, at most ``timeout * (number of questions + 4)`` seconds.
+
+Isolation: on Linux, where ``unshare`` can create user namespaces, each sandbox also gets its own
+PID and network namespaces: it sees no other process (so it cannot signal the grader), has no
+network, and everything it started dies with it. Elsewhere (or with the environment variable
+``MLPBOOK_GRADER_NAMESPACES=0``) it is an ordinary child process; see :func:`isolation`.
 """
 
 from __future__ import annotations
@@ -15,18 +20,20 @@ from __future__ import annotations
 import json
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from . import wire
 from .questions import Outcome, Question
 
-__all__ = ["Limits", "Answer", "Run", "SandboxError", "run_submission"]
+__all__ = ["Limits", "Answer", "Run", "SandboxError", "isolation", "run_submission"]
 
 MAX_REPORT_BYTES = 64 << 20  # a sandbox that writes more than this is cut off
 STARTUP_SECONDS = 30.0
@@ -80,6 +87,28 @@ def _child_env(workdir: str) -> dict:
     return env
 
 
+@cache
+def _namespace_prefix() -> tuple[str, ...]:
+    """The ``unshare`` command that runs a program in new user, PID and network namespaces, or
+    () where that does not work (not Linux, no unshare, user namespaces not allowed)."""
+    exe = shutil.which("unshare")
+    if exe is None or not sys.platform.startswith("linux") or \
+            os.environ.get("MLPBOOK_GRADER_NAMESPACES") == "0":
+        return ()
+    prefix = (exe, "--user", "--map-root-user", "--pid", "--fork", "--net")
+    try:
+        probe = subprocess.run([*prefix, sys.executable, "-c", "import os; print(os.getpid())"],
+                               capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    return prefix if probe.returncode == 0 and probe.stdout.strip() == b"1" else ()
+
+
+def isolation() -> str:
+    """"namespaces" when sandboxes run in their own PID and network namespaces, else "process"."""
+    return "namespaces" if _namespace_prefix() else "process"
+
+
 class _Sandbox:
     """One sandbox process (leader of its own process group) and the reader of its reports."""
 
@@ -90,7 +119,8 @@ class _Sandbox:
         self.stderr_path = os.path.join(workdir, "sandbox-stderr.txt")
         with open(self.stderr_path, "wb") as stderr:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "mlpbook.grading.sandbox", job_path], cwd=workdir,
+                [*_namespace_prefix(), sys.executable, "-m", "mlpbook.grading.sandbox", job_path],
+                cwd=workdir,
                 env=_child_env(workdir), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=stderr, start_new_session=True)
         self.fd = self.proc.stdout.fileno()
