@@ -97,7 +97,8 @@ def grade_paths(paths, set_name: str | None = None, limits: Limits | None = None
     """Grade every submission under ``paths``, ``jobs`` at a time; results in input order."""
     limits = limits or Limits()
     files = collect(paths)
-    for s in exercise_sets().values():  # reference answers once, before any thread starts
+    isolation()  # probe the namespaces and compute the reference answers before any thread
+    for s in exercise_sets().values():
         for q in s.questions:
             q.expected  # noqa: B018
 
