@@ -23,6 +23,7 @@ ORDER = ("perceptron_update", "sigmoid", "logistic_gradient", "logistic_regressi
 
 # fixture: (statuses in ORDER, score out of 11)
 EXPECTED = {
+    "background_work": ("missing passed missing missing passed", 4),
     "crashes": ("error passed error passed error", 5),
     "deleted_check_cells": ("passed passed failed missing passed", 6),
     "duplicated_cells": ("passed failed missing missing passed", 4),
@@ -122,6 +123,11 @@ def test_raising_cells_cost_only_what_they_define(graded):
     assert sorted(cell_errors(graded, "raising_cells").values()) == [
         "RuntimeError: stop", "SyntaxError: invalid syntax (<cell>, line 8)", "SystemExit: None",
         "ZeroDivisionError: division by zero"]
+
+
+def test_a_big_file_and_a_spinning_thread_cost_nothing_else(graded):
+    assert cell_errors(graded, "background_work") == {
+        "with open('big.bin', 'wb') as f:": "OSError: [Errno 27] File too large"}
 
 
 def test_unreadable_files_are_reported(graded):
