@@ -164,3 +164,16 @@ def test_questions_validate_their_definition():
         Question("99.x", "not a name", 1, abs, lambda rng: [case("c", 1)])
     with pytest.raises(ValueError, match="positive integer"):
         Question("99.x", "x", 0, abs, lambda rng: [case("c", 1)])
+
+
+def test_exercise_sets_validate_ids_and_names():
+    from mlpbook.grading import ExerciseSet
+
+    def q(qid, name):
+        return Question(qid, name, 1, abs, lambda rng: [case("c", 1.0)])
+
+    with pytest.raises(ValueError, match="must start with '07.'"):
+        ExerciseSet("07_topic", (q("08.f", "f"),))
+    with pytest.raises(ValueError, match="unique"):
+        ExerciseSet("07_topic", (q("07.f", "f"), q("07.g", "f")))
+    assert ExerciseSet("07_topic", (q("07.f", "f"), q("07.g", "g"))).max_points == 2
