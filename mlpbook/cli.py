@@ -3,15 +3,119 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
+from pathlib import Path
 
 from . import __version__
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number; got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text}")
+    return value
+
+
+def cmd_grade(args) -> int:
+    from .grading.grade import grade_paths, to_csv, to_json
+    from .grading.runner import Limits
+    from .grading.sets import exercise_sets
+
+    if args.set is not None and args.set not in exercise_sets():
+        print(f"mlpbook grade: unknown exercise set {args.set!r}; known: "
+              f"{', '.join(exercise_sets())}", file=sys.stderr)
+        return 2
+    limits = Limits(timeout=args.timeout, memory_mb=args.memory)
+    start = time.perf_counter()
+    try:
+        results = grade_paths(args.paths, args.set, limits, jobs=args.jobs)
+    except FileNotFoundError as exc:
+        print(f"mlpbook grade: {exc}", file=sys.stderr)
+        return 2
+    if not results:
+        print("mlpbook grade: no notebooks found", file=sys.stderr)
+        return 2
+    if args.json:
+        Path(args.json).write_text(to_json(results, limits), encoding="utf-8")
+    if args.csv:
+        Path(args.csv).write_text(to_csv(results), encoding="utf-8")
+    for r in results:
+        counts = {}
+        for q in r["questions"]:
+            counts[q["status"]] = counts.get(q["status"], 0) + 1
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+        print(f"{r['score']:>3}/{r['max_score']:<3} {r['submission']}  {summary}")
+        if r["error"]:
+            print(f"        {r['error']}")
+        if args.verbose:
+            for q in r["questions"]:
+                print(f"        {q['id']:<34} {q['status']:<8} {q['points']}/{q['max_points']}")
+    print(f"graded {len(results)} submission(s) in {time.perf_counter() - start:.1f} s",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_exercises(args) -> int:
+    from .exercises import check_exercises, generate_exercises
+
+    if args.action == "generate":
+        written = generate_exercises(Path(args.solutions), Path(args.exercises))
+        for path in written:
+            print(f"wrote {path}")
+        return 0
+    problems = check_exercises(Path(args.solutions), Path(args.exercises))
+    for problem in problems:
+        print(problem)
+    if problems:
+        print("run `mlpbook exercises generate` to refresh exercises/", file=sys.stderr)
+        return 1
+    print(f"{args.exercises} is up to date")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mlpbook", description=__doc__)
     parser.add_argument("--version", action="version", version=f"mlpbook {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    grade = commands.add_parser(
+        "grade", help="grade exercise notebooks",
+        description="Grade submitted exercise notebooks (files, or folders of *.ipynb). Each "
+        "submission runs in its own sandbox process; the tests come from the installed "
+        "mlpbook, never from the notebook. Statuses: passed, failed, error, timeout, missing.")
+    grade.add_argument("paths", nargs="+", metavar="PATH", help="a notebook or a folder")
+    grade.add_argument("--json", metavar="F", help="write the full results as JSON to F")
+    grade.add_argument("--csv", metavar="F", help="write one row per submission as CSV to F")
+    grade.add_argument("--timeout", type=_positive_float, default=10.0, metavar="S",
+                       help="seconds allowed for each code cell and for each question "
+                       "(default 10); a submission gets at most S × (questions + 4) in all")
+    grade.add_argument("--memory", type=_positive_int, default=1024, metavar="MB",
+                       help="address-space limit of each sandbox process (default 1024 MB)")
+    grade.add_argument("--jobs", type=_positive_int, default=min(4, os.cpu_count() or 1),
+                       metavar="N", help="submissions graded in parallel (default: up to 4)")
+    grade.add_argument("--set", metavar="NAME", help="the exercise set (notebook stem) of every "
+                       "submission; by default read from the notebook or its file name")
+    grade.add_argument("-v", "--verbose", action="store_true", help="list every question")
+    grade.set_defaults(func=cmd_grade)
+
+    exercises = commands.add_parser(
+        "exercises", help="generate or check exercises/ from solutions/",
+        description="generate: write exercises/ from solutions/ (solution blocks replaced by "
+        "stubs, outputs cleared). check: exit 1 when exercises/ is stale or contains solution "
+        "text.")
+    exercises.add_argument("action", choices=["generate", "check"])
+    exercises.add_argument("--solutions", default="solutions", metavar="DIR")
+    exercises.add_argument("--exercises", default="exercises", metavar="DIR")
+    exercises.set_defaults(func=cmd_exercises)
     return parser
 
 

@@ -1,0 +1,143 @@
+"""Grade submissions: read each notebook, run it in a sandbox, judge every question against the
+reference answers of the installed package, and return plain results (see ``grade_paths``).
+
+A submission's results never depend on its check cells, on what it prints, or on other
+submissions: the questions, their inputs and their reference answers come from
+:mod:`mlpbook.grading.sets`, and the submission's code runs only in sandbox processes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .. import __version__
+from .questions import ExerciseSet, Verdict
+from .runner import Limits, SandboxError, isolation, run_submission
+from .sets import exercise_sets
+from .submission import read_submission, set_name_of
+
+__all__ = ["collect", "grade_one", "grade_paths", "to_json", "to_csv"]
+
+
+def collect(paths) -> list[Path]:
+    """Files to grade: each file given, and every ``*.ipynb`` under each directory given
+    (checkpoints excluded), in sorted order within a directory."""
+    found = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found += sorted(f for f in p.rglob("*.ipynb")
+                            if ".ipynb_checkpoints" not in f.parts and f.is_file())
+        elif p.is_file():
+            found.append(p)
+        else:
+            raise FileNotFoundError(f"no such file or directory: {p}")
+    return found
+
+
+def _first_line(source: str) -> str:
+    line = next((s.strip() for s in source.splitlines() if s.strip()), "")
+    return line if len(line) <= 60 else line[:57] + "..."
+
+
+def _verdict(question, answer) -> Verdict:
+    if answer.kind == "outcomes":
+        return question.judge(answer.outcomes)
+    return Verdict(answer.kind, 0, answer.message)
+
+
+def _question_rows(exercise_set: ExerciseSet, verdicts: dict[str, Verdict]) -> list[dict]:
+    return [{"id": q.id, "name": q.name, "status": verdicts[q.id].status,
+             "points": verdicts[q.id].points, "max_points": q.points,
+             "message": verdicts[q.id].message} for q in exercise_set.questions]
+
+
+def grade_one(path, set_name: str | None = None, limits: Limits | None = None) -> dict:
+    """Grade one submission; never raises for a bad submission (the result says what happened)."""
+    limits = limits or Limits()
+    try:
+        sub = read_submission(Path(path))
+    except OSError as exc:
+        return {"submission": str(path), "sha256": None, "set": set_name, "score": 0,
+                "max_score": 0, "error": f"cannot read the file: {exc.strerror}",
+                "cell_errors": [], "questions": []}
+    sets = exercise_sets()
+    name = set_name or set_name_of(sub, list(sets))
+    result = {"submission": str(path), "sha256": sub.sha256, "set": name, "score": 0,
+              "max_score": 0, "error": sub.error, "cell_errors": [], "questions": []}
+    if name is None:
+        result["error"] = (sub.error + "; " if sub.error else "") + \
+            "cannot tell which exercise set this is (use --set)"
+        return result
+    exercise_set = sets[name]
+    result["max_score"] = exercise_set.max_points
+    if sub.error is not None:
+        verdicts = {q.id: Verdict("error", 0, sub.error) for q in exercise_set.questions}
+    else:
+        try:
+            run = run_submission(sub.code_cells, list(exercise_set.questions), limits)
+        except SandboxError as exc:
+            result["error"] = str(exc)
+            verdicts = {q.id: Verdict("error", 0, str(exc)) for q in exercise_set.questions}
+        else:
+            verdicts = {q.id: _verdict(q, run.answers[q.id]) for q in exercise_set.questions}
+            result["cell_errors"] = [
+                {"cell": sub.code_positions[i], "first_line": _first_line(sub.code_cells[i]),
+                 "error": e} for i, e in run.cell_errors.items()]
+    result["questions"] = _question_rows(exercise_set, verdicts)
+    result["score"] = sum(v.points for v in verdicts.values())
+    return result
+
+
+def grade_paths(paths, set_name: str | None = None, limits: Limits | None = None,
+                jobs: int = 1) -> list[dict]:
+    """Grade every submission under ``paths``, ``jobs`` at a time; results in input order."""
+    limits = limits or Limits()
+    files = collect(paths)
+    isolation()  # probe the namespaces and compute the reference answers before any thread
+    for s in exercise_sets().values():
+        for q in s.questions:
+            q.expected  # noqa: B018
+
+    def one(f):
+        try:
+            return grade_one(f, set_name, limits)
+        except Exception as exc:  # a bug of the grader must not stop the batch
+            return {"submission": str(f), "sha256": None, "set": set_name, "score": 0,
+                    "max_score": 0, "error": f"internal grader error: {exc!r}",
+                    "cell_errors": [], "questions": []}
+
+    if jobs <= 1 or len(files) <= 1:
+        return [one(f) for f in files]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(one, files))
+
+
+def to_json(results: list[dict], limits: Limits) -> str:
+    report = {"mlpbook_version": __version__,
+              "sandbox": {"timeout_s": limits.timeout, "memory_mb": limits.memory_mb,
+                          "isolation": isolation()},
+              "submissions": results}
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_csv(results: list[dict]) -> str:
+    """One row per submission: totals, then points and status of each question."""
+    ids = []
+    for r in results:
+        ids += [q["id"] for q in r["questions"] if q["id"] not in ids]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["submission", "set", "score", "max_score", "error"]
+                    + [c for i in ids for c in (i, f"{i} status")])
+    for r in results:
+        by_id = {q["id"]: q for q in r["questions"]}
+        row = [r["submission"], r["set"] or "", r["score"], r["max_score"], r["error"] or ""]
+        for i in ids:
+            q = by_id.get(i)
+            row += [q["points"], q["status"]] if q else ["", ""]
+        writer.writerow(row)
+    return out.getvalue()

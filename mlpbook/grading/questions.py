@@ -1,0 +1,177 @@
+"""Graded questions: what a question is, and how a question judges the answers to its cases.
+
+A :class:`Question` names the function the student writes (``name``), its points, the inputs it
+is tested on (``cases``, drawn from a generator seeded by the question id, so they are the same on
+every run and on every machine), and the ``reference`` implementation that defines the right
+answer. The grader calls the student's function on each case in a sandbox and gets back an
+:class:`Outcome` per case; :meth:`Question.judge` turns the outcomes into a :class:`Verdict`.
+The in-notebook ``check(...)`` uses the same judge, so feedback and grade never disagree.
+"""
+
+from __future__ import annotations
+
+import copy
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from .compare import compare, show
+
+__all__ = ["Case", "case", "describe_exception", "Question", "ExerciseSet", "Outcome", "Verdict",
+           "STATUSES"]
+
+#: Per-question statuses, as written to the JSON and CSV reports.
+STATUSES = ("passed", "failed", "error", "timeout", "missing")
+
+
+def describe_exception(exc: BaseException) -> str:
+    """'TypeName: message', shortened; never raises, even for a hostile exception."""
+    try:
+        detail = str(exc)
+    except BaseException:
+        detail = ""
+    if isinstance(exc, MemoryError) and not detail:
+        detail = "over the memory limit"
+    text = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+@dataclass(frozen=True)
+class Case:
+    """One test input: ``args`` are passed positionally; ``label`` says in words what it tests."""
+
+    label: str
+    args: tuple
+
+
+def case(label: str, *args) -> Case:
+    return Case(label, tuple(args))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened when the student's function was called on one case.
+
+    Exactly one of: ``returned`` (the value, as plain data), ``raised`` ("TypeName: message"),
+    ``problem`` (the value could not be sent back, the process died, ...).
+    """
+
+    returned: Any = None
+    raised: str | None = None
+    not_implemented: bool = False
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    points: int
+    message: str
+
+
+@dataclass(eq=False)
+class Question:
+    """A graded question answered by a function called ``name``.
+
+    id : stable identifier "NN.name" (NN is the chapter number); it keys the reports.
+    name : the function the student defines.
+    points : awarded when every case passes (no partial credit).
+    reference : the model answer, called with the same arguments as the student's function.
+    cases : ``cases(rng) -> list[Case]``; ``rng`` is seeded from the id, so cases never change.
+    rtol, atol : tolerance of the comparison (float32 results get at least float32 precision).
+    returns : names of the returned items when the function returns several (for messages).
+    strict_fp : call the function under ``np.errstate(over/divide/invalid="raise")``, so an
+        overflow is an error even when the final value happens to look right.
+    verify : ``verify(args, returned) -> message | None`` replaces the comparison with the
+        reference, for questions whose answers are not unique (the reference must pass it).
+    """
+
+    id: str
+    name: str
+    points: int
+    reference: Callable
+    cases: Callable[[np.random.Generator], list[Case]]
+    title: str = ""
+    rtol: float = 1e-7
+    atol: float = 1e-10
+    returns: tuple[str, ...] | None = None
+    strict_fp: bool = False
+    verify: Callable[[tuple, Any], str | None] | None = None
+
+    def __post_init__(self):
+        if not self.name.isidentifier():
+            raise ValueError(f"Question {self.id}: name must be a Python identifier; "
+                             f"got {self.name!r}")
+        if not (isinstance(self.points, int) and self.points > 0):
+            raise ValueError(f"Question {self.id}: points must be a positive integer")
+
+    @property
+    def seed(self) -> int:
+        return zlib.crc32(self.id.encode())
+
+    def make_cases(self) -> list[Case]:
+        """The cases, freshly built (callers may mutate them)."""
+        made = self.cases(np.random.default_rng(self.seed))
+        if not made or not all(isinstance(c, Case) for c in made):
+            raise TypeError(f"Question {self.id}: cases() must return a non-empty list of Case")
+        return made
+
+    @cached_property
+    def expected(self) -> list:
+        """The reference answer for every case (computed once, on private copies of the inputs)."""
+        return [self.reference(*copy.deepcopy(c.args)) for c in self.make_cases()]
+
+    def judge(self, outcomes: list[Outcome]) -> Verdict:
+        """Passed when every case passes; otherwise the first failing case decides the status."""
+        cases = self.make_cases()
+        if len(outcomes) != len(cases):
+            return Verdict("error", 0, f"expected results for {len(cases)} cases; "
+                                       f"got {len(outcomes)}")
+        if all(o.not_implemented for o in outcomes):
+            return Verdict("missing", 0,
+                           f"not attempted: {self.name} raises NotImplementedError")
+        for i, (c, o, want) in enumerate(zip(cases, outcomes, self.expected, strict=True)):
+            where = f"case {i + 1} of {len(cases)}, {c.label}: {self.call(c)}"
+            if o.problem is not None:
+                return Verdict("error", 0, f"{where}\n{o.problem}")
+            if o.raised is not None:
+                return Verdict("error", 0, f"{where}\nraised {o.raised}")
+            if self.verify is not None:
+                msg = self.verify(c.args, o.returned)
+            else:
+                msg = compare(o.returned, want, self.rtol, self.atol, self.returns)
+            if msg:
+                return Verdict("failed", 0, f"{where}\n{msg}")
+        n = len(cases)
+        return Verdict("passed", self.points, f"{n}/{n} case{'s' if n != 1 else ''}")
+
+    def call(self, c: Case) -> str:
+        """The call of a case as text, e.g. ``sigmoid(array([-1000., 1000.]))``."""
+        return f"{self.name}({', '.join(show(a) for a in c.args)})"
+
+
+@dataclass(frozen=True)
+class ExerciseSet:
+    """The graded questions of one notebook ``solutions/<notebook>.ipynb``."""
+
+    notebook: str
+    questions: tuple[Question, ...]
+
+    def __post_init__(self):
+        ids = [q.id for q in self.questions]
+        names = [q.name for q in self.questions]
+        prefix = self.notebook[:2] + "."
+        if len(set(ids)) != len(ids) or len(set(names)) != len(names):
+            raise ValueError(f"exercise set {self.notebook}: question ids and names must be unique")
+        bad = [i for i in ids if not i.startswith(prefix)]
+        if bad:
+            raise ValueError(f"exercise set {self.notebook}: ids must start with {prefix!r}; "
+                             f"got {bad}")
+
+    @property
+    def max_points(self) -> int:
+        return sum(q.points for q in self.questions)

@@ -1,0 +1,325 @@
+"""Run one submission in sandbox processes, with time and memory limits, and collect what its
+answers returned.
+
+Nothing here trusts the sandbox (:mod:`mlpbook.grading.sandbox`): its reports are validated, a
+silent or dead sandbox is killed with its whole process group and started again without the cell
+or the question that hung or crashed, and the answers are judged by the caller against reference
+answers computed in this process.
+
+Time: each code cell and each question may take ``timeout`` seconds of wall-clock time; a whole
+submission, restarts included, at most ``timeout * (number of questions + 4)`` seconds.
+
+Isolation: on Linux, where ``unshare`` can create user namespaces, each sandbox also gets its own
+PID and network namespaces: it sees no other process (so it cannot signal the grader), has no
+network, and everything it started dies with it. Elsewhere (or with the environment variable
+``MLPBOOK_GRADER_NAMESPACES=0``) it is an ordinary child process; see :func:`isolation`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from . import wire
+from .questions import Outcome, Question
+
+__all__ = ["Limits", "Answer", "Run", "SandboxError", "isolation", "run_submission"]
+
+MAX_REPORT_BYTES = 64 << 20  # a sandbox that writes more than this is cut off
+STARTUP_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float = 10.0  # seconds per cell and per question
+    memory_mb: int = 1024  # address space of each sandbox process
+    file_mb: int = 16  # largest file a submission may write (in its temporary directory)
+
+
+@dataclass
+class Answer:
+    """What the sandbox reported for one question: ``kind`` is "outcomes" (with ``outcomes``),
+    "missing", "timeout" or "error" (with ``message``)."""
+
+    kind: str
+    message: str = ""
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+@dataclass
+class Run:
+    answers: dict[str, Answer]
+    cell_errors: dict[int, str]  # index among the code cells -> what went wrong
+    restarts: int = 0
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not start (a problem of the grader's installation, not of a submission)."""
+
+
+class _Timeout(Exception):
+    pass
+
+
+class _Ended(Exception):
+    pass
+
+
+def _child_env(workdir: str) -> dict:
+    """A small environment: none of the grader's variables, one BLAS thread, no display."""
+    keep = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "LD_LIBRARY_PATH", "SYSTEMROOT",
+            "VIRTUAL_ENV", "CONDA_PREFIX")
+    env = {k: os.environ[k] for k in keep if k in os.environ}
+    package_root = str(Path(__file__).resolve().parents[2])  # the directory holding mlpbook/
+    env.update(HOME=workdir, PYTHONPATH=package_root, PYTHONHASHSEED="0",
+               PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1",
+               OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    return env
+
+
+@cache
+def _namespace_prefix() -> tuple[str, ...]:
+    """The ``unshare`` command that runs a program in new user, PID and network namespaces, or
+    () where that does not work (not Linux, no unshare, user namespaces not allowed)."""
+    exe = shutil.which("unshare")
+    if exe is None or not sys.platform.startswith("linux") or \
+            os.environ.get("MLPBOOK_GRADER_NAMESPACES") == "0":
+        return ()
+    prefix = (exe, "--user", "--map-root-user", "--pid", "--fork", "--net")
+    try:
+        probe = subprocess.run([*prefix, sys.executable, "-c", "import os; print(os.getpid())"],
+                               capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    return prefix if probe.returncode == 0 and probe.stdout.strip() == b"1" else ()
+
+
+def isolation() -> str:
+    """"namespaces" when sandboxes run in their own PID and network namespaces, else "process"."""
+    return "namespaces" if _namespace_prefix() else "process"
+
+
+class _Sandbox:
+    """One sandbox process (leader of its own process group) and the reader of its reports."""
+
+    def __init__(self, job: dict, workdir: str):
+        job_path = os.path.join(workdir, "job.json")
+        with open(job_path, "w", encoding="utf-8") as f:
+            json.dump(job, f)
+        self.stderr_path = os.path.join(workdir, "sandbox-stderr.txt")
+        with open(self.stderr_path, "wb") as stderr:
+            self.proc = subprocess.Popen(
+                [*_namespace_prefix(), sys.executable, "-m", "mlpbook.grading.sandbox", job_path],
+                cwd=workdir,
+                env=_child_env(workdir), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=stderr, start_new_session=True)
+        self.fd = self.proc.stdout.fileno()
+        os.set_blocking(self.fd, False)
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.fd, selectors.EVENT_READ)
+        self.buffer = b""
+        self.total = 0
+
+    def wait_ready(self) -> None:
+        try:
+            while not self.next_report(time.monotonic() + STARTUP_SECONDS).get("ready"):
+                pass
+        except (_Timeout, _Ended):
+            with open(self.stderr_path, "rb") as f:
+                detail = f.read(4000).decode(errors="replace").strip()
+            raise SandboxError(f"the grading sandbox did not start: {detail or 'no message'}") \
+                from None
+
+    def next_report(self, deadline: float) -> dict:
+        """The next report (a JSON object on one line); raises _Timeout or _Ended."""
+        while True:
+            line, sep, rest = self.buffer.partition(b"\n")
+            if sep:
+                self.buffer = rest
+                try:
+                    report = json.loads(line)
+                except (ValueError, RecursionError):
+                    continue
+                if isinstance(report, dict):
+                    return report
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _Timeout
+            if not self.selector.select(remaining):
+                continue
+            try:
+                chunk = os.read(self.fd, 1 << 20)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                raise _Ended
+            self.total += len(chunk)
+            if self.total > MAX_REPORT_BYTES:
+                raise _Ended
+            self.buffer += chunk
+
+    def kill(self) -> None:
+        """Kill the sandbox and everything it started (its process group)."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        self.selector.close()
+        self.proc.stdout.close()
+
+
+def run_submission(cells: list[str], questions: list[Question], limits: Limits) -> Run:
+    """Execute ``cells`` and call the function of every question on its cases, in sandboxes."""
+    budget = limits.timeout * (len(questions) + 4)
+    state = _State(cells, list(questions), limits.timeout, time.monotonic() + budget)
+    job = {"cells": cells, "memory_mb": limits.memory_mb, "file_mb": limits.file_mb,
+           "cpu_seconds": int(budget) + 5}
+    with tempfile.TemporaryDirectory(prefix="mlpbook-grade-") as workdir:
+        while True:
+            job["skip"] = sorted(state.skip)
+            job["questions"] = [{"id": q.id, "name": q.name, "strict_fp": q.strict_fp,
+                                 "cases": state.encoded[q.id]} for q in state.pending]
+            box = _Sandbox(job, workdir)
+            try:
+                box.wait_ready()
+                again = state.follow(box)
+            finally:
+                box.kill()
+            if not again:
+                break
+            state.restarts += 1
+    for q in state.pending:
+        state.answers[q.id] = Answer("timeout", "not graded: the submission used up its time "
+                                                f"({budget:g} s)")
+    return Run({q.id: state.answers[q.id] for q in questions},
+               dict(sorted(state.cell_errors.items())), state.restarts)
+
+
+class _State:
+    """What is known about a submission so far, across restarts of its sandbox."""
+
+    def __init__(self, cells, questions, timeout, give_up):
+        self.cells, self.pending, self.timeout, self.give_up = cells, questions, timeout, give_up
+        self.encoded = {q.id: [wire.encode(list(c.args)) for c in q.make_cases()]
+                        for q in questions}
+        self.answers: dict[str, Answer] = {}
+        self.cell_errors: dict[int, str] = {}
+        self.skip: set[int] = set()
+        self.restarts = 0
+
+    def deadline(self) -> float:
+        return min(time.monotonic() + self.timeout, self.give_up)
+
+    def follow(self, box: _Sandbox) -> bool:
+        """Read the sandbox's reports; True when it must be restarted (after a hang or crash)."""
+        try:
+            for i in range(len(self.cells)):
+                if i not in self.skip and not self._cell(box, i):
+                    return True
+            while self.pending:
+                q = self.pending[0]
+                answer, again = self._question(box, q)
+                self.answers[q.id] = answer
+                self.pending.pop(0)
+                if again:
+                    return True
+        except _Timeout:  # the whole submission's time is up
+            return False
+        return False
+
+    def _cell(self, box: _Sandbox, i: int) -> bool:
+        """Wait for cell ``i``; False when it hung or crashed (it is skipped from now on)."""
+        try:
+            while True:
+                report = box.next_report(self.deadline())
+                if report.get("cell") == i and "error" in report:
+                    break
+        except _Timeout:
+            if time.monotonic() >= self.give_up:
+                raise
+            self.cell_errors[i] = f"timeout: still running after {self.timeout:g} s; skipped"
+            self.skip.add(i)
+            return False
+        except _Ended:
+            self.cell_errors[i] = ("crashed: its process died (os._exit, a crash in compiled "
+                                   "code, or a resource limit); skipped")
+            self.skip.add(i)
+            return False
+        if isinstance(report["error"], str):
+            self.cell_errors.setdefault(i, report["error"][:500])
+        return True
+
+    def _question(self, box: _Sandbox, q: Question) -> tuple[Answer, bool]:
+        """The answer to ``q``, and whether the sandbox must be restarted afterwards."""
+        answer = None
+        try:
+            while True:
+                report = box.next_report(self.deadline())
+                if report.get("question") != q.id:
+                    continue
+                if "exit" in report:
+                    how = report["exit"] if isinstance(report["exit"], str) else "ended"
+                    if answer is None:
+                        answer = Answer("error", _ended_message(how))
+                    return answer, False
+                if answer is None:
+                    answer = _answer_from(report, len(self.encoded[q.id]))
+        except _Timeout:
+            if time.monotonic() >= self.give_up:
+                raise
+            return Answer("timeout", f"did not return within {self.timeout:g} s "
+                                     "(an infinite loop?)"), True
+        except _Ended:
+            return answer or Answer("error", "the sandbox died while running the answer"), True
+
+
+def _answer_from(report: dict, n_cases: int) -> Answer | None:
+    if isinstance(report.get("missing"), str):
+        return Answer("missing", f"not attempted: {report['missing'][:200]}")
+    if isinstance(report.get("problem"), str):
+        return Answer("error", report["problem"][:500])
+    outcomes = report.get("outcomes")
+    if isinstance(outcomes, list) and len(outcomes) == n_cases:
+        return Answer("outcomes", outcomes=[_outcome(o) for o in outcomes])
+    return None
+
+
+def _outcome(data) -> Outcome:
+    if not isinstance(data, dict):
+        return Outcome(problem="the sandbox sent a malformed result")
+    if "returned" in data:
+        try:
+            return Outcome(returned=wire.decode(data["returned"]))
+        except wire.WireError as exc:
+            return Outcome(problem=f"returned {exc}, which cannot be graded")
+        except RecursionError:
+            return Outcome(problem="returned a value nested too deeply")
+    if isinstance(data.get("raised"), str):
+        not_implemented = data.get("not_implemented") is True and \
+            data["raised"] == "NotImplementedError"
+        return Outcome(raised=data["raised"][:500], not_implemented=not_implemented)
+    if isinstance(data.get("problem"), str):
+        return Outcome(problem=data["problem"][:500])
+    return Outcome(problem="the sandbox sent a malformed result")
+
+
+def _ended_message(how: str) -> str:
+    if how == "ok":
+        return "the answer's process ended without returning a result (os._exit?)"
+    if how.startswith("exited with code"):
+        return f"the answer ended its process ({how}): does it call sys.exit or os._exit?"
+    if "SIGKILL" in how or "SIGXCPU" in how:
+        return f"the answer's process was {how} (CPU or memory limit)"
+    return f"the answer's process was {how}"

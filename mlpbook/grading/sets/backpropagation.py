@@ -1,0 +1,106 @@
+"""Exercises of chapter 06: the backward pass of a dense layer, the gradients of a ReLU network
+by Algorithm 5.2 in mini-batch form, and one epoch of Example 2 of seed 002."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import numpy as np
+
+from ...activations import ReLU, Sigmoid
+from ...layers import Dense
+from ...losses import SquaredLoss
+from ...sequential import Sequential
+from ..questions import Question, case
+
+NOTEBOOK = "06_backpropagation"
+
+# Example 2 of seed 002: inputs, targets and the initial weights in the slides' row convention.
+EXAMPLE2_X = np.array([[0.77, 0.02], [0.63, 0.75], [0.50, 0.22], [0.20, 0.76], [0.17, 0.09],
+                       [0.69, 0.95], [0.00, 0.51], [0.81, 0.61]])
+EXAMPLE2_D = np.array([[0.44, -0.42], [0.84, 0.43], [0.09, -0.72], [-0.25, 0.35],
+                       [-0.12, -0.13], [0.24, 0.03], [0.30, 0.20], [0.61, 0.04]])
+EXAMPLE2_W = np.array([[-3.97, 1.10, 0.42], [2.79, -2.64, 3.13]])
+EXAMPLE2_V = np.array([[3.58, -1.58], [-3.58, -1.75], [-3.38, 2.88]])
+EXAMPLE2_ALPHA = 0.05
+
+
+def _dense(W, b, dtype=np.float64) -> Dense:
+    layer = Dense(W.shape[1], W.shape[0], init="zeros", dtype=dtype)
+    layer.W[...], layer.b[...] = W, b
+    return layer
+
+
+def dense_backward(A_prev, W, dZ):
+    layer = _dense(W, np.zeros(W.shape[0], dtype=W.dtype), dtype=W.dtype)
+    layer.forward(A_prev)
+    dA_prev = layer.backward(dZ)
+    return layer.dW, layer.db, dA_prev
+
+
+def _dense_cases(rng):
+    out = []
+    for label, n, n_in, n_out, dtype in (("one sample, 3 → 2", 1, 3, 2, np.float64),
+                                         ("5 samples, 4 → 3", 5, 4, 3, np.float64),
+                                         ("32 samples, 10 → 1", 32, 10, 1, np.float64),
+                                         ("float32 keeps float32", 6, 3, 4, np.float32)):
+        out.append(case(label, rng.standard_normal((n, n_in)).astype(dtype),
+                        rng.standard_normal((n_out, n_in)).astype(dtype),
+                        rng.standard_normal((n, n_out)).astype(dtype)))
+    return out
+
+
+def mlp_gradients(X, Y, weights, biases):
+    layers = []
+    for ell, (W, b) in enumerate(zip(weights, biases, strict=True)):
+        layers += [_dense(W, b)] if ell == len(weights) - 1 else [_dense(W, b), ReLU()]
+    model, loss = Sequential(*layers), SquaredLoss()
+    loss.forward(model.forward(X), Y)
+    model.backward(loss.backward())
+    dense = [layer for layer in layers if isinstance(layer, Dense)]
+    return [d.dW for d in dense], [d.db for d in dense]
+
+
+def _mlp_cases(rng):
+    out = []
+    for label, sizes, n in (("sizes [2, 3, 1], 4 samples", [2, 3, 1], 4),
+                            ("sizes [3, 5, 4, 2], 6 samples", [3, 5, 4, 2], 6),
+                            ("linear regression [1, 1], one sample", [1, 1], 1),
+                            ("sizes [4, 8, 8, 8, 3] (L = 4), 10 samples", [4, 8, 8, 8, 3], 10)):
+        weights = [rng.standard_normal((b, a)) for a, b in pairwise(sizes)]
+        biases = [rng.standard_normal(b) * 0.1 for b in sizes[1:]]
+        out.append(case(label, rng.standard_normal((n, sizes[0])),
+                        rng.standard_normal((n, sizes[-1])), weights, biases))
+    return out
+
+
+def example2_epoch(X, D, W, b, V, c, alpha):
+    hidden, output = _dense(W.T, b), _dense(V.T, c)  # W_book = W_slides.T
+    model, loss = Sequential(hidden, Sigmoid(), output), SquaredLoss(reduction="sum")
+    loss.forward(model.forward(X), D)  # J = ½ Σ_p ‖d_p − y_p‖², as the slides
+    model.backward(loss.backward())  # ∇_U J = −(D − Y)
+    return (W - alpha * hidden.dW.T, b - alpha * hidden.db,
+            V - alpha * output.dW.T, c - alpha * output.db)
+
+
+def _example2_cases(rng):
+    other = [(5, 3, 4, 2), (1, 2, 3, 1)]
+    out = [case("Example 2 of seed 002, epoch 1", EXAMPLE2_X, EXAMPLE2_D, EXAMPLE2_W,
+                np.zeros(3), EXAMPLE2_V, np.zeros(2), EXAMPLE2_ALPHA)]
+    for n, n_in, m, k in other:
+        out.append(case(f"{n} patterns, {n_in} inputs, {m} hidden, {k} outputs",
+                        rng.random((n, n_in)), rng.standard_normal((n, k)),
+                        rng.uniform(-4, 4, (n_in, m)), rng.standard_normal(m) * 0.1,
+                        rng.uniform(-4, 4, (m, k)), rng.standard_normal(k) * 0.1, 0.1))
+    return out
+
+
+QUESTIONS = [
+    Question("06.dense_backward", "dense_backward", 3, dense_backward, _dense_cases,
+             "Backward pass of a dense layer", rtol=1e-9, atol=1e-12,
+             returns=("dW", "db", "dA_prev")),
+    Question("06.mlp_gradients", "mlp_gradients", 3, mlp_gradients, _mlp_cases,
+             "Gradients of a ReLU network", rtol=1e-9, atol=1e-12, returns=("dWs", "dbs")),
+    Question("06.example2_epoch", "example2_epoch", 3, example2_epoch, _example2_cases,
+             "One epoch of Example 2", rtol=1e-9, atol=1e-12, returns=("W", "b", "V", "c")),
+]

@@ -1,0 +1,121 @@
+"""Plain data on the wire between the grader and its sandbox, without pickle.
+
+Values are nested JSON: ``None``, ``bool``, ``int``, ``float``, ``str``, lists (tuples become
+lists) and dicts with string keys. NumPy arrays and NumPy scalars travel as ``.npy`` bytes written
+by ``np.save(..., allow_pickle=False)``, base64-encoded inside ``{"__npy__": ...}``; decoding uses
+``np.load(..., allow_pickle=False)``, so an object array can be neither sent nor received.
+
+``encode`` never calls methods of the value it is given (only exact built-in types and arrays
+are accepted), so encoding a student's return value cannot run the student's code.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import numpy as np
+
+__all__ = ["WireError", "encode", "decode", "dumps", "loads", "roundtrip"]
+
+MAX_DEPTH = 16
+MAX_ITEMS = 2_000_000  # array entries plus list items, over a whole value
+
+
+class WireError(ValueError):
+    """A value that cannot be sent: unsupported type, too big, too deep, or malformed data."""
+
+
+def _npy_bytes(arr: np.ndarray) -> str:
+    if arr.dtype.kind not in "biufc":
+        raise WireError(f"an array of dtype {arr.dtype} (expected numbers)")
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=False)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def encode(value, _depth: int = 0, _budget: list | None = None):
+    """A JSON-ready form of ``value``; raises :class:`WireError` for anything else."""
+    budget = [MAX_ITEMS] if _budget is None else _budget
+    if _depth > MAX_DEPTH:
+        raise WireError(f"a value nested more than {MAX_DEPTH} levels deep")
+    kind = type(value)
+    if value is None or kind in (bool, int, float, str):
+        return value
+    if isinstance(value, (np.ndarray, np.generic)):
+        arr = np.asarray(value)
+        budget[0] -= arr.size
+        if budget[0] < 0:
+            raise WireError(f"more than {MAX_ITEMS} numbers")
+        out = {"__npy__": _npy_bytes(np.array(arr))}  # np.array drops ndarray subclasses
+        if isinstance(value, np.generic):
+            out["scalar"] = True
+        return out
+    if kind in (list, tuple):
+        budget[0] -= len(value)
+        if budget[0] < 0:
+            raise WireError(f"more than {MAX_ITEMS} items")
+        return [encode(v, _depth + 1, budget) for v in value]
+    if kind is dict:
+        if not all(type(k) is str for k in value):
+            raise WireError("a dict with keys that are not strings")
+        return {"__dict__": {k: encode(v, _depth + 1, budget) for k, v in value.items()}}
+    raise WireError(f"a value of type {kind.__name__}")
+
+
+def _load_npy(text) -> np.ndarray:
+    """An array from base64 ``.npy`` text, checking the header before anything is allocated."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+        fp = io.BytesIO(raw)
+        version = np.lib.format.read_magic(fp)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) \
+            else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(fp)
+    except Exception as exc:
+        raise WireError(f"malformed array data ({type(exc).__name__})") from None
+    if dtype.kind not in "biufc":
+        raise WireError(f"an array of dtype {dtype} (expected numbers)")
+    count = 1
+    for n in shape:
+        count *= n
+    if count > MAX_ITEMS or count * dtype.itemsize > len(raw) - fp.tell():
+        raise WireError(f"an array of shape {shape} that is too big or truncated")
+    try:
+        return np.load(io.BytesIO(raw), allow_pickle=False)
+    except Exception as exc:
+        raise WireError(f"malformed array data ({type(exc).__name__})") from None
+
+
+def decode(data):
+    """Inverse of :func:`encode`: arrays come back as arrays, NumPy scalars as NumPy scalars."""
+    if data is None or type(data) in (bool, int, float, str):
+        return data
+    if type(data) is list:
+        return [decode(v) for v in data]
+    if type(data) is dict:
+        if set(data) <= {"__npy__", "scalar"} and "__npy__" in data:
+            arr = _load_npy(data["__npy__"])
+            return arr[()] if data.get("scalar") is True and arr.ndim == 0 else arr
+        if set(data) == {"__dict__"} and type(data["__dict__"]) is dict:
+            return {k: decode(v) for k, v in data["__dict__"].items()}
+    raise WireError(f"unexpected data of type {type(data).__name__}")
+
+
+def dumps(value) -> str:
+    """One line of JSON (no newline inside) holding ``encode(value)``."""
+    return json.dumps(encode(value), separators=(",", ":"))
+
+
+def loads(text: str | bytes):
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise WireError(f"malformed JSON ({type(exc).__name__})") from None
+    return decode(data)
+
+
+def roundtrip(value):
+    """``value`` as the grader would receive it (used by the in-notebook checks)."""
+    return loads(dumps(value))
