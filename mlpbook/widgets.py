@@ -10,6 +10,205 @@ import numpy as np  # noqa: F401
 
 # ---- chapter 03: expressive power ----
 
+# Activations for the multiplication gate and the shift that makes σ''(shift) ≠ 0 for each.
+GATE_ACTIVATIONS = {"softplus": ("Softplus", 0.0), "sigmoid": ("Sigmoid", 1.0),
+                    "tanh": ("Tanh", 0.5)}
+
+
+def _shown(callback):
+    """Wrap a figure callback for ``ipywidgets.interact``: draw the figure, then show it."""
+    import matplotlib.pyplot as plt
+
+    def run(**knobs):
+        fig = callback(**knobs)
+        plt.show()
+        plt.close(fig)
+
+    run.__name__ = callback.__name__
+    return run
+
+
+def interpolation_figure(r: int = 10):
+    """Figure 5.2 with ``r`` equally spaced knots on [0, 4]: f* of (5.11), the ReLU network of
+    ``relu_interpolation`` and the knots. The title gives max |f_θ − f*| on the 1,000 plotted
+    points. Returns the Figure."""
+    from . import plotting
+    from .constructions import f_star, relu_interpolation
+
+    u = np.linspace(0.0, 4.0, int(r))
+    net = relu_interpolation(u, f_star(u))
+    x = np.linspace(0.0, 4.0, 1000)
+    ax = plotting.plot_interpolation(net, f_star, u, x=x)
+    err = np.max(np.abs(net.forward(x[:, None])[:, 0] - f_star(x)))
+    ax.set_title(f"ReLU interpolation, $r={int(r)}$: max error {err:.3g}", fontsize=10)
+    return ax.figure
+
+
+def staircase_figure(r: int = 20, steepness: float = 50.0):
+    """f* of (5.11) against ``sigmoid_staircase`` with ``r`` equally spaced knots on [0, 4] and
+    sigmoid steepness k. The title gives max |F − f*| on the 1,000 plotted points. Returns the
+    Figure."""
+    from . import plotting
+    from .constructions import f_star, sigmoid_staircase
+
+    u = np.linspace(0.0, 4.0, int(r))
+    net = sigmoid_staircase(u, f_star(u), steepness)
+    x = np.linspace(0.0, 4.0, 1000)
+    ax = plotting.plot_interpolation(net, f_star, u, x=x, label="sigmoid steps $F$")
+    err = np.max(np.abs(net.forward(x[:, None])[:, 0] - f_star(x)))
+    ax.set_title(f"$r={int(r)}$, $k={steepness:g}$: max error {err:.3g}", fontsize=10)
+    return ax.figure
+
+
+def gate_grid(n: int = 41) -> np.ndarray:
+    """n × n points of the square [−1, 1]², as rows (n², 2)."""
+    g = np.linspace(-1.0, 1.0, n)
+    return np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)
+
+
+def gate_errors(lams, activation: str = "softplus", shift=None, X=None) -> np.ndarray:
+    """max_x |f_θ(x) − x1 x2| of ``multiplication_gate`` for each λ in ``lams``, over the rows of
+    X (default ``gate_grid()``). ``activation`` is a key of ``GATE_ACTIVATIONS``; ``shift``
+    defaults to the shift listed there. Returns an array shaped like ``lams``."""
+    import mlpbook as mb
+
+    from .constructions import multiplication_gate
+
+    if activation not in GATE_ACTIVATIONS:
+        raise ValueError(f"gate_errors: activation must be one of {sorted(GATE_ACTIVATIONS)}; "
+                         f"got {activation!r}")
+    name, default_shift = GATE_ACTIVATIONS[activation]
+    shift = default_shift if shift is None else shift
+    X = gate_grid() if X is None else np.asarray(X, dtype=float)
+    target = X[:, 0] * X[:, 1]
+    lams = np.asarray(lams, dtype=float)
+    errs = [np.max(np.abs(multiplication_gate(lam, getattr(mb, name), shift).forward(X)[:, 0]
+                          - target)) for lam in lams.reshape(-1)]
+    return np.array(errs).reshape(lams.shape)
+
+
+def gate_error_figure(lam: float = 0.1, activation: str = "softplus"):
+    """The multiplication gate at one λ: (left) f_θ(x) − x1 x2 over [−1, 1]²; (right) the
+    maximum error against λ for this activation, with λ marked. Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    import mlpbook as mb
+
+    from . import plotting
+    from .constructions import multiplication_gate
+
+    name, shift = GATE_ACTIVATIONS[activation]
+    n = 101
+    X = gate_grid(n)
+    diff = multiplication_gate(lam, getattr(mb, name), shift).forward(X)[:, 0] - X[:, 0] * X[:, 1]
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(9, 3.6))
+    im = ax0.imshow(diff.reshape(n, n), origin="lower", extent=(-1, 1, -1, 1), cmap="RdBu_r")
+    fig.colorbar(im, ax=ax0, shrink=0.85)
+    ax0.set_title(f"$f_\\theta(x) - x_1x_2$, {activation} (shift {shift:g}), $\\lambda$={lam:.2g}",
+                  fontsize=9)
+    ax0.set_xlabel("$x_1$")
+    ax0.set_ylabel("$x_2$")
+    lams = np.geomspace(1e-7, 1.0, 29)
+    plotting.plot_error_rate(lams, gate_errors(lams, activation), ax=ax1, label=activation)
+    ax1.loglog([lam], [np.max(np.abs(diff))], "r*", ms=12)
+    ax1.set_xlabel("$\\lambda$")
+    ax1.set_ylabel("max error on $[-1,1]^2$")
+    fig.tight_layout()
+    return fig
+
+
+def wavy_boundary_data(n: int = 300, rng=0, freq: float = 3.0, amp: float = 1.0):
+    """A two-class problem in the plane with a curved boundary, in the spirit of Figure 5.3:
+    X uniform on [−2, 2]² (n, 2), y = 1{x2 > amp sin(freq x1)} (n,) as floats 0/1."""
+    from .init import as_generator
+
+    X = as_generator(rng).uniform(-2.0, 2.0, size=(n, 2))
+    y = (X[:, 1] > amp * np.sin(freq * X[:, 0])).astype(float)
+    return X, y
+
+
+def boundary_classifier(hidden_units: int, rng=1):
+    """Logistic regression (L = 1) when ``hidden_units`` is 0, otherwise one hidden layer of
+    sigmoid units (L = 2); the output is a logit. Maps (n, 2) -> (n, 1)."""
+    import mlpbook as mb
+
+    from .init import as_generator
+
+    rng = as_generator(rng)
+    if hidden_units == 0:
+        return mb.Sequential(mb.Dense(2, 1, rng=rng))
+    return mb.Sequential(mb.Dense(2, hidden_units, rng=rng), mb.Sigmoid(),
+                         mb.Dense(hidden_units, 1, rng=rng))
+
+
+def train_full_batch(model, X, y, lr: float = 3.0, epochs: int = 4000) -> np.ndarray:
+    """Full-batch gradient descent on the binary cross-entropy of the logits: every epoch one
+    forward pass, one backward pass, and θ ← θ − lr ∇C for every parameter. Returns the loss
+    before each update, (epochs,)."""
+    import mlpbook as mb
+
+    loss = mb.BCEWithLogitsLoss()
+    history = np.empty(epochs)
+    for epoch in range(epochs):
+        history[epoch] = loss.forward(model.forward(X), y)
+        model.backward(loss.backward())
+        for p in model.parameters():
+            p.value -= lr * p.grad
+    return history
+
+
+def decision_boundary_figure(hidden_units: int = 4, epochs: int = 4000, lr: float = 3.0):
+    """Figure 5.3 for one model: train ``boundary_classifier(hidden_units)`` on
+    ``wavy_boundary_data()`` with ``train_full_batch`` and draw its decision boundary. The title
+    gives the training accuracy. Returns the Figure."""
+    from . import plotting
+
+    X, y = wavy_boundary_data()
+    model = boundary_classifier(hidden_units)
+    train_full_batch(model, X, y, lr=lr, epochs=epochs)
+    accuracy = np.mean((model.forward(X)[:, 0] > 0) == y)
+    what = "logistic regression" if hidden_units == 0 else f"$N_1={hidden_units}$ sigmoid units"
+    ax = plotting.plot_decision_boundary(model, X, y, title=f"{what}: accuracy {accuracy:.3f}")
+    return ax.figure
+
+
+def interpolation_explorer():
+    """Figure 5.2 with a slider for the number of knots r."""
+    import ipywidgets as w
+
+    return w.interact(_shown(interpolation_figure),
+                      r=w.IntSlider(value=10, min=2, max=60, continuous_update=False))
+
+
+def staircase_explorer():
+    """Sigmoid steps with sliders for the number of knots and the steepness."""
+    import ipywidgets as w
+
+    return w.interact(_shown(staircase_figure),
+                      r=w.IntSlider(value=20, min=2, max=200, continuous_update=False),
+                      steepness=w.FloatLogSlider(value=50, base=10, min=0, max=4,
+                                                 continuous_update=False))
+
+
+def gate_explorer():
+    """The multiplication gate with a log slider for λ and a choice of activation."""
+    import ipywidgets as w
+
+    return w.interact(_shown(gate_error_figure),
+                      lam=w.FloatLogSlider(value=0.1, base=10, min=-7, max=0, step=0.25,
+                                           continuous_update=False),
+                      activation=w.Dropdown(options=list(GATE_ACTIVATIONS)))
+
+
+def decision_boundary_explorer():
+    """Figure 5.3 with a slider for the number of hidden units (0 = logistic regression)."""
+    import ipywidgets as w
+
+    return w.interact(_shown(decision_boundary_figure),
+                      hidden_units=w.IntSlider(value=4, min=0, max=20, continuous_update=False),
+                      epochs=w.fixed(4000), lr=w.fixed(3.0))
+
+
 
 # ---- chapters 04-05: activation functions, losses ----
 

@@ -1,0 +1,184 @@
+"""Networks built by hand rather than trained (seed 001 §5.2, seed 000 §4.2).
+
+Each function returns an ``mb.Sequential`` whose weights are written down from a formula, so that
+the chapter on expressive power can check what a network *can* represent before asking what
+training finds:
+
+- ``relu_interpolation(u, v)``: the one-hidden-layer ReLU network of Figure 5.2 that passes
+  through the points (u_i, v_i) and is affine in between.
+- ``sigmoid_staircase(u, v, steepness)``: sigmoid units as smoothed steps, the classical picture
+  behind the universal approximation theorem (seed 000 §4.2, seed 004).
+- ``multiplication_gate(lam, activation, shift)``: the four-unit network of Figure 5.4 whose
+  output tends to x1 x2 as λ → 0, (5.13)–(5.14).
+- ``sawtooth(depth)``: a deep, narrow ReLU network with 2^depth affine pieces, the simplest case
+  of depth buying pieces that a single hidden layer pays for with width.
+
+``f_star`` is the target function (5.11) of Figure 5.2.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import as_float_array
+from .activations import Activation, Identity, ReLU, Sigmoid
+from .layers import Dense
+from .sequential import Sequential
+
+__all__ = ["f_star", "relu_interpolation", "sigmoid_staircase", "multiplication_gate", "sawtooth"]
+
+
+def f_star(x):
+    """The example target of Figure 5.2:
+    f*(x) = cos(2 cos(x²) + (x − 1)²/4) + x/2 + 1 on [0, 4]   (5.11). Works entry by entry."""
+    x = np.asarray(x, dtype=float)
+    return np.cos(2 * np.cos(x**2) + 0.25 * (x - 1) ** 2) + x / 2 + 1
+
+
+def _knots_and_values(u, v, who: str) -> tuple[np.ndarray, np.ndarray]:
+    """Validate knots u_1 < ... < u_r and values v_1, ..., v_r (r ≥ 2); return float arrays."""
+    u = as_float_array(u, f"{who}: knots u")
+    v = as_float_array(v, f"{who}: values v")
+    if u.ndim != 1 or v.ndim != 1:
+        raise ValueError(f"{who}: expected 1-D knots u and values v; got shapes {u.shape} and "
+                         f"{v.shape}")
+    if u.shape != v.shape:
+        raise ValueError(f"{who}: expected as many values as knots; got {u.size} knots and "
+                         f"{v.size} values")
+    if u.size < 2:
+        raise ValueError(f"{who}: expected at least 2 knots; got {u.size}")
+    if not (np.all(np.isfinite(u)) and np.all(np.isfinite(v))):
+        raise ValueError(f"{who}: knots and values must be finite numbers")
+    steps = np.diff(u)
+    if np.any(steps <= 0):
+        i = int(np.argmax(steps <= 0))
+        raise ValueError(f"{who}: expected strictly increasing knots u_1 < u_2 < ...; got "
+                         f"u[{i}] = {u[i]!r} followed by u[{i + 1}] = {u[i + 1]!r}")
+    return u, v
+
+
+def relu_interpolation(u, v) -> Sequential:
+    """The network of Figure 5.2: f_θ(u_i) = v_i, affine on each [u_i, u_{i+1}].
+
+    One hidden layer of N_1 = r − 1 ReLU units and an identity output (seed 001 §5.2):
+
+        W[1] = 1 (all ones),   b[1]_i = −u_i,
+        w[2]_{1,i} = s_i − s_{i−1}  with  s_0 = 0,  s_i = (v_{i+1} − v_i)/(u_{i+1} − u_i),
+        b[2] = v_1,
+
+    so f_θ(x) = v_1 + Σ_i (s_i − s_{i−1}) max(x − u_i, 0): on [u_k, u_{k+1}] the active units
+    are i ≤ k and their slopes add up (telescope) to s_k. Left of u_1 the network is the constant
+    v_1; right of u_r it continues with slope s_{r−1}.
+
+    u, v : (r,) knots (strictly increasing) and values, r ≥ 2.
+    Returns ``Sequential(Dense(1, r−1), ReLU(), Dense(r−1, 1), Identity())``: (n, 1) -> (n, 1).
+    """
+    u, v = _knots_and_values(u, v, "relu_interpolation")
+    r = u.size
+    s = np.diff(v) / np.diff(u)  # s_1, ..., s_{r−1}
+    hidden = Dense(1, r - 1, init="zeros")
+    hidden.W[:] = 1.0  # W[1] = 1
+    hidden.b[:] = -u[:-1]  # b[1]_i = −u_i
+    output = Dense(r - 1, 1, init="zeros")
+    output.W[0] = s - np.concatenate(([0.0], s[:-1]))  # w[2]_{1,i} = s_i − s_{i−1}
+    output.b[0] = v[0]  # b[2] = v_1
+    return Sequential(hidden, ReLU(), output, Identity())
+
+
+def sigmoid_staircase(u, v, steepness: float) -> Sequential:
+    """Sigmoid units as smoothed steps: F(x) = v_1 + Σ_i (v_{i+1} − v_i) σ(k (x − c_i)).
+
+    c_i = (u_i + u_{i+1})/2 is the midpoint between neighbouring knots and k = ``steepness``. As
+    k → ∞ each σ(k(x − c_i)) becomes a unit step at c_i, and F becomes the staircase that takes
+    the value v_j on the cells around u_j. Pairs of neighbouring steps make the "bumps" of the
+    usual picture: v_j [σ(k(x − c_{j−1})) − σ(k(x − c_j))] is a bump of height v_j on the cell of
+    u_j, and the sum of the bumps telescopes to the formula above, with one unit per jump.
+
+    u, v : (r,) knots (strictly increasing) and values, r ≥ 2; steepness k > 0.
+    Returns ``Sequential(Dense(1, r−1), Sigmoid(), Dense(r−1, 1), Identity())``.
+    """
+    u, v = _knots_and_values(u, v, "sigmoid_staircase")
+    k = float(steepness)
+    if not (np.isfinite(k) and k > 0):
+        raise ValueError(f"sigmoid_staircase: expected a positive finite steepness; got "
+                         f"{steepness!r}")
+    r = u.size
+    hidden = Dense(1, r - 1, init="zeros")
+    hidden.W[:] = k
+    hidden.b[:] = -k * (u[:-1] + u[1:]) / 2  # a step at each midpoint c_i
+    output = Dense(r - 1, 1, init="zeros")
+    output.W[0] = np.diff(v)  # the jump v_{i+1} − v_i
+    output.b[0] = v[0]
+    return Sequential(hidden, Sigmoid(), output, Identity())
+
+
+def multiplication_gate(lam: float, activation, shift: float = 0.0) -> Sequential:
+    """The multiplication gate of Figure 5.4: f_θ(x1, x2) ≈ x1 x2 for small λ   (5.12)–(5.14).
+
+        W[1] = λ [[1, 1], [−1, −1], [1, −1], [−1, 1]],   b[1] = shift · 1,
+        W[2] = μ [1, 1, −1, −1],   μ = 1 / (4 λ² σ''(shift)),   no output bias,
+
+    so f_θ(x) = μ [σ(c + λ(x1+x2)) + σ(c − λ(x1+x2)) − σ(c + λ(x1−x2)) − σ(c − λ(x1−x2))]
+    with c = shift. The book takes c = 0 (no biases at all); a shift c with σ''(c) ≠ 0 makes
+    activations with σ''(0) = 0, such as the sigmoid and tanh, usable.
+
+    lam : λ > 0.  activation : an ``mb`` scalar activation (instance or class) with
+    ``second_derivative``.  Returns a network mapping (n, 2) -> (n, 1).
+    """
+    if isinstance(activation, type) and issubclass(activation, Activation):
+        activation = activation()
+    if not isinstance(activation, Activation):
+        raise TypeError(f"multiplication_gate: expected an mb activation such as mb.Softplus(); "
+                        f"got {activation!r}")
+    if not hasattr(activation, "second_derivative"):
+        raise ValueError(f"multiplication_gate: the construction needs σ''; {activation!r} has "
+                         "no second_derivative (it is not twice differentiable)")
+    lam, shift = float(lam), float(shift)
+    if not (np.isfinite(lam) and lam > 0):
+        raise ValueError(f"multiplication_gate: expected λ > 0; got lam={lam!r}")
+    if not np.isfinite(shift):
+        raise ValueError(f"multiplication_gate: expected a finite shift; got {shift!r}")
+    d2 = float(activation.second_derivative(np.array([shift]))[0])
+    if d2 == 0 or not np.isfinite(d2):
+        raise ValueError(f"multiplication_gate: μ = 1/(4λ²σ''(shift)) needs σ''(shift) ≠ 0; "
+                         f"{activation!r} has σ''({shift:g}) = {d2 + 0.0:g} (try a shift, e.g. "
+                         "shift=1.0)")
+    # the Taylor argument behind (5.14) needs σ'' continuous at the shift (ELU's is not at 0)
+    left, right = activation.second_derivative(shift + np.array([-1e-8, 1e-8]))
+    if abs(right - left) > 1e-6 + 1e-4 * abs(d2):
+        raise ValueError(f"multiplication_gate: {activation!r} is not twice differentiable at "
+                         f"shift={shift:g} (σ'' jumps from {left:g} to {right:g}); choose a shift "
+                         "where σ'' is continuous")
+    hidden = Dense(2, 4, init="zeros", bias=shift != 0)
+    hidden.W[:] = lam * np.array([[1, 1], [-1, -1], [1, -1], [-1, 1]])  # (5.13)
+    if shift != 0:
+        hidden.b[:] = shift
+    mu = 1.0 / (4 * lam**2 * d2)
+    output = Dense(4, 1, init="zeros", bias=False)
+    output.W[0] = mu * np.array([1, 1, -1, -1])  # (5.13)
+    return Sequential(hidden, activation, output, Identity())
+
+
+def sawtooth(depth: int) -> Sequential:
+    """The tent map t(x) = 2 max(x, 0) − 4 max(x − ½, 0) composed ``depth`` times.
+
+    t maps [0, 1] onto itself with two affine pieces (slopes ±2), so t∘…∘t (``depth`` times) has
+    2^depth pieces with slopes ±2^depth, made by ``depth`` hidden layers of only 2 ReLU units each.
+    One hidden layer with N ReLU units gives at most N + 1 pieces in one dimension, so it would
+    need 2^depth − 1 units for the same function.
+
+    Returns ``Sequential(Dense(1, 2), ReLU(), [Dense(2, 2), ReLU()] × (depth − 1), Dense(2, 1),
+    Identity())``: (n, 1) -> (n, 1).
+    """
+    if not isinstance(depth, (int, np.integer)) or depth < 1:
+        raise ValueError(f"sawtooth: depth must be a positive integer; got {depth!r}")
+    layers = []
+    for ell in range(int(depth)):
+        dense = Dense(1 if ell == 0 else 2, 2, init="zeros")
+        # the first layer reads x; the others read t(x) = 2 a_1 − 4 a_2 from the two units before
+        dense.W[:] = [[1.0], [1.0]] if ell == 0 else [[2.0, -4.0], [2.0, -4.0]]
+        dense.b[:] = [0.0, -0.5]
+        layers += [dense, ReLU()]
+    output = Dense(2, 1, init="zeros")
+    output.W[0] = [2.0, -4.0]
+    return Sequential(*layers, output, Identity())
