@@ -11,10 +11,11 @@ float32 and float64, for:
                        forward, and dW, ∂C/∂A for the two upper layers plus dW for the first.
                        No implementation of the step can beat it.
 
-Timings interleave the implementations over several rounds and report the median per step.
-Peak memory is measured in a separate process per implementation: the high-water mark of the
-resident set while building the model and taking the steps, above the process's size after
-imports (Linux ``/proc/self/status``).
+Every implementation runs in a fresh process of its own (so that the thread pools of OpenBLAS
+and PyTorch never compete inside one process), in several rounds that alternate the
+implementations, and the table gives the median time per step over all rounds. Peak memory is
+the high-water mark of the resident set while building the model and taking the steps, above the
+process's size after imports (Linux ``/proc/self/status``).
 
     python benchmarks/train_step.py              # full table (about a minute)
     python benchmarks/train_step.py --quick      # fewer steps
@@ -179,104 +180,87 @@ def available(name: str) -> bool:
 
 # ---- measurement ---------------------------------------------------------------------------------
 
-def time_steps(step, n: int) -> list[float]:
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t)
-    return times
-
-
-def run_timings(names, dtypes, steps: int, rounds: int, warmup: int) -> dict:
-    results = {}
-    for dtype in dtypes:
-        steppers = {name: IMPLEMENTATIONS[name](dtype, np.random.default_rng(0)) for name in names}
-        samples = {name: [] for name in names}
-        for name, step in steppers.items():
-            time_steps(step, warmup)
-        for _ in range(rounds):  # interleave so that machine noise hits every implementation
-            for name, step in steppers.items():
-                samples[name] += time_steps(step, steps)
-        for name in names:
-            results[(name, np.dtype(dtype).name)] = 1e3 * float(np.median(samples[name]))
-    return results
-
-
 def _status(field: str) -> int:
     with open("/proc/self/status") as f:
         for line in f:
             if line.startswith(field):
                 return int(line.split()[1]) * 1024
-    raise RuntimeError(f"{field} not found")
+    raise RuntimeError(f"{field} not in /proc/self/status")
 
 
-def peak_memory_child(name: str, dtype: str, steps: int) -> None:
-    """Run in a subprocess: print the peak resident memory (bytes) above the post-import size."""
+def child(name: str, dtype: str, steps: int, warmup: int) -> None:
+    """Run in a fresh process: build one implementation, time its steps, print JSON with the
+    step times (seconds) and the peak resident memory above the size after imports (bytes)."""
     import importlib
 
-    for module in ("mlpbook", "torch", "sklearn.neural_network"):
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            pass
+    for module in {"torch": "torch", "sklearn": "sklearn.neural_network"}.get(name, "mlpbook"),:
+        importlib.import_module(module)
     base = _status("VmRSS")
-    with open("/proc/self/clear_refs", "w") as f:  # reset the high-water mark VmHWM
+    with open("/proc/self/clear_refs", "w") as f:  # reset VmHWM, the peak resident set size
         f.write("5")
     step = IMPLEMENTATIONS[name](np.dtype(dtype).type, np.random.default_rng(0))
-    time_steps(step, steps)
-    print(json.dumps({"peak": _status("VmHWM") - base}))
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(steps):
+        t = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t)
+    print(json.dumps({"times": times, "peak": _status("VmHWM") - base}))
 
 
-def run_memory(name: str, dtype, steps: int) -> float | None:
-    cmd = [sys.executable, __file__, "--memory-child", name, np.dtype(dtype).name, str(steps)]
-    out = subprocess.run(cmd, capture_output=True, text=True, env=os.environ)
-    if out.returncode != 0:
-        return None
-    return json.loads(out.stdout.strip().splitlines()[-1])["peak"] / 2**20
+def run_child(name: str, dtype: str, steps: int, warmup: int) -> dict:
+    cmd = [sys.executable, __file__, "--child", name, dtype, str(steps), str(warmup)]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=os.environ, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer steps and rounds")
-    parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and steps")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.memory_child:
-        name, dtype, steps = args.memory_child
-        peak_memory_child(name, dtype, int(steps))
+    if args.child:
+        name, dtype, steps, warmup = args.child
+        child(name, dtype, int(steps), int(warmup))
         return
 
-    steps, rounds = (20, 5) if args.quick else (50, 10)
+    rounds, steps = (3, 50) if args.quick else (6, 100)
     names = [n for n in IMPLEMENTATIONS if available(n)]
     missing = [n for n in IMPLEMENTATIONS if n not in names]
-    dtypes = [np.float32, np.float64]
-    times = run_timings(names, dtypes, steps, rounds, warmup=10)
-    memory = {(n, np.dtype(d).name): run_memory(n, d, steps) for n in names for d in dtypes}
+    dtypes = ["float32", "float64"]
+    times = {(n, d): [] for n in names for d in dtypes}
+    peaks = {(n, d): [] for n in names for d in dtypes}
+    for _ in range(rounds):  # rounds of one process per implementation: machine drift hits all
+        for d in dtypes:
+            for n in names:
+                result = run_child(n, d, steps, warmup=20)
+                times[(n, d)] += result["times"]
+                peaks[(n, d)].append(result["peak"])
 
     import platform
 
-    import numpy
-
-    print(f"Training step, {'-'.join(map(str, SIZES))} ReLU MLP, batch {BATCH}, softmax "
-          f"cross-entropy, SGD; median of {steps * rounds} steps, interleaved")
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-          f"numpy {numpy.__version__}" + (", torch " + __import__("torch").__version__
-                                          if "torch" in names else ""))
+    versions = f"numpy {np.__version__}"
+    if "torch" in names:
+        versions += f", torch {__import__('torch').__version__}"
+    if "sklearn" in names:
+        versions += f", scikit-learn {__import__('sklearn').__version__}"
+    print(f"Training step of a {'-'.join(map(str, SIZES))} ReLU MLP, batch {BATCH}, softmax "
+          f"cross-entropy, SGD: median over {rounds} rounds × {steps} steps, one process per "
+          "implementation and round")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; {versions}")
     if missing:
-        print(f"not installed, skipped: {', '.join(missing)}")
+        print(f"not installed, so not measured: {', '.join(missing)}")
     print()
     print("| implementation | dtype | ms / step | × torch | × matmul floor | peak memory (MiB) |")
     print("|---|---|---:|---:|---:|---:|")
-    for dtype in dtypes:
-        dn = np.dtype(dtype).name
-        floor = times[("matmul floor", dn)]
-        ref = times.get(("torch", dn))
-        for name in names:
-            t = times[(name, dn)]
-            vs_torch = f"{t / ref:.2f}" if ref else "–"
-            mem = memory[(name, dn)]
-            mem_s = f"{mem:.1f}" if mem is not None else "–"
-            print(f"| {name} | {dn} | {t:.3f} | {vs_torch} | {t / floor:.2f} | {mem_s} |")
+    for d in dtypes:
+        med = {n: 1e3 * float(np.median(times[(n, d)])) for n in names}
+        floor, ref = med["matmul floor"], med.get("torch")
+        for n in names:
+            vs_torch = f"{med[n] / ref:.2f}" if ref else "–"
+            peak = max(peaks[(n, d)]) / 2**20
+            print(f"| {n} | {d} | {med[n]:.3f} | {vs_torch} | {med[n] / floor:.2f} | {peak:.1f} |")
 
 
 if __name__ == "__main__":

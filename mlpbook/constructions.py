@@ -13,7 +13,7 @@ training finds:
 - ``sawtooth(depth)``: a deep, narrow ReLU network with 2^depth affine pieces, the simplest case
   of depth buying pieces that a single hidden layer pays for with width.
 
-``f_star`` is the target function (5.11) of Figure 5.2.
+The target function (5.11) of Figure 5.2 is ``mb.datasets.fstar``.
 """
 
 from __future__ import annotations
@@ -25,14 +25,7 @@ from .activations import Activation, Identity, ReLU, Sigmoid
 from .layers import Dense
 from .sequential import Sequential
 
-__all__ = ["f_star", "relu_interpolation", "sigmoid_staircase", "multiplication_gate", "sawtooth"]
-
-
-def f_star(x):
-    """The example target of Figure 5.2:
-    f*(x) = cos(2 cos(x²) + (x − 1)²/4) + x/2 + 1 on [0, 4]   (5.11). Works entry by entry."""
-    x = np.asarray(x, dtype=float)
-    return np.cos(2 * np.cos(x**2) + 0.25 * (x - 1) ** 2) + x / 2 + 1
+__all__ = ["relu_interpolation", "sigmoid_staircase", "multiplication_gate", "sawtooth"]
 
 
 def _knots_and_values(u, v, who: str) -> tuple[np.ndarray, np.ndarray]:

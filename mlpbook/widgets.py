@@ -33,7 +33,8 @@ def interpolation_figure(r: int = 10):
     ``relu_interpolation`` and the knots. The title gives max |f_θ − f*| on the 1,000 plotted
     points. Returns the Figure."""
     from . import plotting
-    from .constructions import f_star, relu_interpolation
+    from .constructions import relu_interpolation
+    from .datasets import fstar as f_star
 
     u = np.linspace(0.0, 4.0, int(r))
     net = relu_interpolation(u, f_star(u))
@@ -49,7 +50,8 @@ def staircase_figure(r: int = 20, steepness: float = 50.0):
     sigmoid steepness k. The title gives max |F − f*| on the 1,000 plotted points. Returns the
     Figure."""
     from . import plotting
-    from .constructions import f_star, sigmoid_staircase
+    from .constructions import sigmoid_staircase
+    from .datasets import fstar as f_star
 
     u = np.linspace(0.0, 4.0, int(r))
     net = sigmoid_staircase(u, f_star(u), steepness)

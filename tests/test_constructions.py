@@ -6,7 +6,6 @@ import pytest
 
 import mlpbook as mb
 from mlpbook.constructions import (
-    f_star,
     multiplication_gate,
     relu_interpolation,
     sawtooth,
@@ -24,12 +23,6 @@ def run(model, x):
 
 
 # ---- f* of (5.11) ---------------------------------------------------------------------------
-
-def test_f_star_known_values():
-    assert f_star(0.0) == pytest.approx(np.cos(2 + 0.25) + 1)
-    assert f_star(1.0) == pytest.approx(np.cos(2 * np.cos(1.0)) + 1.5)
-    assert f_star(np.array([0.0, 1.0])).shape == (2,)
-
 
 # ---- relu_interpolation (Figure 5.2) --------------------------------------------------------
 

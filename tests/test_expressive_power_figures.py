@@ -11,7 +11,8 @@ import pytest  # noqa: E402
 
 import mlpbook as mb  # noqa: E402
 from mlpbook import plotting, widgets  # noqa: E402
-from mlpbook.constructions import f_star, relu_interpolation  # noqa: E402
+from mlpbook.constructions import relu_interpolation  # noqa: E402
+from mlpbook.datasets import fstar as f_star  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
