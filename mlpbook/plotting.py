@@ -285,8 +285,9 @@ def plot_loss_and_gradient(loss, outputs, targets, x=None, ax=None, label=None):
 
 def plot_learning_curves(histories, ax=None, keys=("loss", "val_loss"), logy=False):
     """Training and validation curves of several runs: ``histories`` maps a label to a
-    ``History`` (or a dict of per-epoch lists). The first key is drawn dashed, the second solid,
-    both in the run's colour. Returns the Axes (one line per run and key present)."""
+    ``History`` (or a dict of per-epoch lists). With two keys the first is drawn dashed and the
+    second solid, both in the run's colour; a single key is drawn solid. Returns the Axes (one
+    line per run and key)."""
     if not histories:
         raise ValueError("plot_learning_curves: expected at least one history; got none")
     ax = _ensure_axes(ax, figsize=(6.0, 3.8))
@@ -295,7 +296,7 @@ def plot_learning_curves(histories, ax=None, keys=("loss", "val_loss"), logy=Fal
         if missing:
             raise ValueError(f"plot_learning_curves: history {label!r} has no {missing}; it has "
                              f"{sorted(h)}")
-        for key, style in zip(keys, ("--", "-"), strict=False):
+        for key, style in zip(keys, ("-",) if len(keys) == 1 else ("--", "-"), strict=False):
             values = np.asarray(h[key], dtype=float)
             ax.plot(np.arange(1, len(values) + 1), values, style, color=f"C{i}",
                     label=f"{label}: {key.replace('_', ' ')}")

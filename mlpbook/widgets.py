@@ -280,6 +280,9 @@ def regularization_run(lam=0.0, p_keep=1.0, sigma=0.0, copies=20, epochs=200, se
     return model, history
 
 
+_UNREGULARIZED = {}  # cache of the explorer's reference run
+
+
 def regularization_explorer_figure(lam=0.0, p_keep=1.0, sigma=0.0):
     """The regularisation explorer's callback: the run of ``regularization_run(lam, p_keep,
     sigma)`` next to the unregularised one: training and validation loss per epoch (left) and
@@ -289,7 +292,9 @@ def regularization_explorer_figure(lam=0.0, p_keep=1.0, sigma=0.0):
     from .plotting import plot_decision_regions, plot_learning_curves
     from .training import predict
 
-    base = regularization_run()[1]
+    if "history" not in _UNREGULARIZED:  # the reference run is the same for every call
+        _UNREGULARIZED["history"] = regularization_run()[1]
+    base = _UNREGULARIZED["history"]
     model, h = regularization_run(lam, p_keep, sigma)
     X, y = overfitting_data()["train"]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10.0, 3.8))
