@@ -488,5 +488,151 @@ def draw_graph(root, ax=None):
 
 # ---- chapters 10-11: batch normalisation, regularisation and dropout ----
 
+def plot_learning_curves(histories, ax=None, keys=("loss", "val_loss"), logy=False):
+    """Training and validation curves of several runs: ``histories`` maps a label to a
+    ``History`` (or a dict of per-epoch lists). With two keys the first is drawn dashed and the
+    second solid, both in the run's colour; a single key is drawn solid. Returns the Axes (one
+    line per run and key)."""
+    if not histories:
+        raise ValueError("plot_learning_curves: expected at least one history; got none")
+    ax = _ensure_axes(ax, figsize=(6.0, 3.8))
+    for i, (label, h) in enumerate(histories.items()):
+        missing = [k for k in keys if k not in h]
+        if missing:
+            raise ValueError(f"plot_learning_curves: history {label!r} has no {missing}; it has "
+                             f"{sorted(h)}")
+        for key, style in zip(keys, ("-",) if len(keys) == 1 else ("--", "-"), strict=False):
+            values = np.asarray(h[key], dtype=float)
+            ax.plot(np.arange(1, len(values) + 1), values, style, color=f"C{i}",
+                    label=f"{label}: {key.replace('_', ' ')}")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(keys[0].replace("val_", ""))
+    ax.legend(fontsize=8)
+    return ax
+
+
+# The nodes of Figure 5.10: label and (x, y) position; the edges follow (5.38)-(5.40).
+_FIG_5_10_NODES = {
+    "z1": ("$z^{(1)}$", (0.0, 2.0)), "zi": ("$z^{(i)}$", (0.0, 1.0)),
+    "zn": ("$z^{(n_b)}$", (0.0, 0.0)),
+    "mu": (r"$\hat\mu$", (1.6, 1.9)), "var": (r"$\hat\sigma^2$", (1.6, 0.1)),
+    "zbar": (r"$\bar z^{(i)}$", (3.2, 1.0)), "gamma": (r"$\gamma$", (3.2, 2.2)),
+    "beta": (r"$\beta$", (3.2, -0.2)), "ztil": (r"$\tilde z^{(i)}$", (4.6, 1.0)),
+    "C": ("$C$", (5.9, 1.0)),
+}
+_FIG_5_10_EDGES = [("z1", "mu"), ("zi", "mu"), ("zn", "mu"), ("z1", "var"), ("zi", "var"),
+                   ("zn", "var"), ("mu", "var"), ("zi", "zbar"), ("mu", "zbar"),
+                   ("var", "zbar"), ("zbar", "ztil"), ("gamma", "ztil"), ("beta", "ztil"),
+                   ("ztil", "C")]
+
+
+def plot_figure_5_10(ax=None):
+    """Figure 5.10: the computation graph of batch normalisation for one unit. Each sample's
+    z⁽ⁱ⁾ feeds the batch mean μ̂ and variance σ̂² (5.38); z⁽ⁱ⁾, μ̂, σ̂² give z̄⁽ⁱ⁾ (5.39); z̄⁽ⁱ⁾, γ,
+    β give z̃⁽ⁱ⁾ (5.40), which reaches the loss C. Every edge is an arrow annotation
+    (``len(ax.texts)`` is the number of nodes plus edges). Returns the Axes."""
+    ax = _ensure_axes(ax, figsize=(7.0, 3.0))
+    box = {"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "k"}
+    for name, (label, (x, y)) in _FIG_5_10_NODES.items():
+        trained = name in ("gamma", "beta")
+        ax.text(x, y, label, ha="center", va="center", fontsize=12, zorder=3,
+                bbox={**box, "facecolor": "#fdd0a2" if trained else "white"})
+    for a, b in _FIG_5_10_EDGES:
+        (xa, ya), (xb, yb) = _FIG_5_10_NODES[a][1], _FIG_5_10_NODES[b][1]
+        ax.annotate("", xy=(xb, yb), xytext=(xa, ya), zorder=2,
+                    arrowprops={"arrowstyle": "->", "color": "0.35", "shrinkA": 14,
+                                "shrinkB": 14})
+    for y in (1.55, 0.45):
+        ax.text(0.0, y, r"$\vdots$", ha="center", va="center", fontsize=12)
+    ax.set_xlim(-0.6, 6.4)
+    ax.set_ylim(-0.7, 2.7)
+    ax.axis("off")
+    ax.set_title("Figure 5.10: batch normalisation of one unit (γ, β trained)")
+    return ax
+
+
+def plot_figure_5_11(keep, ax=None, title=None):
+    """One training step of dropout, as in Figure 5.11: the network whose layer sizes are the
+    lengths of ``keep`` (a list of boolean arrays, input layer first; True = kept), with every
+    dropped unit drawn dashed and without its connections. Returns the Axes; the connections
+    still drawn are ``[l for l in ax.lines if l.get_visible()]``."""
+    keep = [np.asarray(k, dtype=bool).reshape(-1) for k in keep]
+    ax = draw_network([k.size for k in keep], ax=ax, title=title)
+    centres = [(round(c.center[0], 6), round(c.center[1], 6)) for c in ax.patches]
+    kept = dict(zip(centres, np.concatenate(keep), strict=True))
+    for circle, centre in zip(ax.patches, centres, strict=True):
+        if not kept[centre]:
+            circle.set_facecolor("white")
+            circle.set_linestyle("--")
+            circle.set_edgecolor("0.5")
+    radius = ax.patches[0].radius
+    for line in ax.lines:
+        (xa, xb), (ya, yb) = line.get_xdata(), line.get_ydata()
+        ends = ((round(xa - radius, 6), round(ya, 6)), (round(xb + radius, 6), round(yb, 6)))
+        line.set_visible(all(kept[e] for e in ends))
+    return ax
+
+
+def constrained_minimum(A, center, t, norm, n=40001):
+    """The minimiser of the quadratic error (β − c)ᵀA(β − c) over the ball ‖β‖ ≤ t of the
+    ``norm`` "l1" (the diamond |β₁| + |β₂| ≤ t, lasso) or "l2" (the disc, ridge), for a centre c
+    (2,) outside the ball, so that the minimiser lies on its boundary (searched on ``n`` points,
+    the diamond's corners among them). A: (2, 2) symmetric positive definite. Returns β (2,)."""
+    A, c = np.asarray(A, dtype=float), np.asarray(center, dtype=float)
+    if A.shape != (2, 2) or c.shape != (2,):
+        raise ValueError(f"constrained_minimum: expected A (2, 2) and center (2,); got "
+                         f"{A.shape} and {c.shape}")
+    if norm not in ("l1", "l2"):
+        raise ValueError(f"constrained_minimum: norm must be 'l1' or 'l2'; got {norm!r}")
+    if np.sum(np.abs(c) if norm == "l1" else c**2) <= (t if norm == "l1" else t**2):
+        raise ValueError("constrained_minimum: the centre lies inside the ball; the minimiser is "
+                         "the centre itself")
+    phi = np.linspace(0.0, 2 * np.pi, 4 * ((n - 1) // 4) + 1)  # contains 0, π/2, π, 3π/2
+    u = np.column_stack([np.cos(phi), np.sin(phi)])
+    u[np.abs(u) < 1e-12] = 0.0  # exact corners on the axes
+    if norm == "l1":
+        u /= np.abs(u).sum(axis=1, keepdims=True)
+    boundary = t * u
+    d = boundary - c
+    return boundary[np.argmin(np.einsum("ni,ij,nj->n", d, A, d))]
+
+
+def plot_figure_3_11(A, center, t, axes=None):
+    """Seed 004's Figure 3.11 (from Hastie, Tibshirani and Friedman): contours of a quadratic
+    error (β − c)ᵀA(β − c) around the unconstrained minimiser c and the constraint regions
+    |β₁| + |β₂| ≤ t (lasso, left) and β₁² + β₂² ≤ t² (ridge, right), each with its constrained
+    minimiser (``constrained_minimum``) marked. Returns the two Axes."""
+    from matplotlib.patches import Circle, Polygon
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(8.0, 4.0))
+    c = np.asarray(center, dtype=float)
+    lim = 1.25 * max(t, np.abs(c).max() + t)
+    g1, g2 = np.meshgrid(np.linspace(-lim, lim, 201), np.linspace(-lim, lim, 201))
+    d = np.stack([g1 - c[0], g2 - c[1]], axis=-1)
+    err = np.einsum("...i,ij,...j->...", d, np.asarray(A, dtype=float), d)
+    for ax, norm, name in zip(axes, ("l1", "l2"), ("lasso (L1)", "ridge (L2)"), strict=True):
+        beta = constrained_minimum(A, c, t, norm)
+        best = float((beta - c) @ np.asarray(A, dtype=float) @ (beta - c))
+        region = (Polygon([(t, 0), (0, t), (-t, 0), (0, -t)], closed=True) if norm == "l1"
+                  else Circle((0, 0), t))
+        region.set(facecolor="#6baed6", alpha=0.6, edgecolor="k")
+        ax.add_patch(region)
+        ax.contour(g1, g2, err, levels=best * np.array([1.0, 2.0, 3.5, 5.5]), colors="tab:red",
+                   linewidths=1.0)
+        ax.plot(*c, "k.", ms=8)
+        ax.annotate(r"$\hat\beta$", c, xytext=(5, 5), textcoords="offset points")
+        ax.plot(*beta, "o", color="k", mfc="yellow", ms=7, zorder=4)
+        draw_zero_axes(ax)
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
+        ax.set_aspect("equal")
+        ax.set_xlabel(r"$\beta_1$")
+        ax.set_ylabel(r"$\beta_2$")
+        ax.set_title(f"{name}: minimiser ({beta[0]:.2f}, {beta[1]:.2f})")
+    return axes
+
 
 # ---- chapter 12: case studies ----

@@ -332,3 +332,197 @@ def activation_explorer():
 
 
 # ---- chapters 10-12: batch normalisation, regularisation, case studies ----
+
+# Chapter 10: a deep ReLU network trained with and without batch normalisation.
+
+def deep_relu_net(depth=10, width=32, batchnorm=False, n_in=2, n_out=1, rng=None):
+    """``depth`` hidden blocks Dense → [BatchNorm] → ReLU of ``width`` units (He initialisation),
+    then Dense(width → n_out). With ``batchnorm`` the hidden Dense layers have no bias: the
+    batch mean of (5.38) removes any bias, and β takes its role. Returns a ``Sequential``."""
+    from . import BatchNorm, Dense, ReLU, Sequential
+    from .init import as_generator
+
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
+        raise ValueError(f"deep_relu_net: depth must be a positive integer; got {depth!r}")
+    rng = as_generator(rng)
+    layers, n = [], n_in
+    for _ in range(int(depth)):
+        layers.append(Dense(n, width, init="he", bias=not batchnorm, rng=rng))
+        layers += [BatchNorm(width), ReLU()] if batchnorm else [ReLU()]
+        n = width
+    layers.append(Dense(n, n_out, init="xavier", rng=rng))
+    return Sequential(*layers)
+
+
+def bn_moons(n=400, noise=0.15, seed=0):
+    """Chapter 10's data: ``two_moons`` standardised per feature; X (n, 2), y (n, 1) float."""
+    from .datasets import two_moons
+
+    X, y = two_moons(n, noise=noise, rng=seed)
+    return (X - X.mean(axis=0)) / X.std(axis=0), y.reshape(-1, 1).astype(float)
+
+
+def bn_comparison(lr=1.0, depth=10, width=32, epochs=20, batch_size=50, seed=0):
+    """Train ``deep_relu_net`` without and with batch normalisation on ``bn_moons`` by plain SGD
+    at learning rate ``lr`` (the same seed for both: same data, same batches). Returns
+    ``{"plain": History, "batchnorm": History}``; a run whose loss overflows stops early with
+    ``History.diverged`` set (its overflow warnings are silenced)."""
+    from . import SGD, BCEWithLogitsLoss, fit
+
+    X, y = bn_moons(seed=seed)
+    out = {}
+    for name, bn in (("plain", False), ("batchnorm", True)):
+        model = deep_relu_net(depth, width, batchnorm=bn, rng=seed)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out[name] = fit(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=lr), X, y,
+                            epochs=epochs, batch_size=batch_size, rng=seed, progress=False)
+    return out
+
+
+def bn_explorer_figure(lr=1.0, depth=10):
+    """The batch-norm explorer's callback: training loss per epoch of ``bn_comparison(lr,
+    depth)`` for both networks (log scale; a diverged run ends with a cross). Returns the
+    figure."""
+    import matplotlib.pyplot as plt
+
+    runs = bn_comparison(lr=lr, depth=depth)
+    fig, ax = plt.subplots(figsize=(6.0, 3.5))
+    for i, (name, h) in enumerate(runs.items()):
+        loss = np.asarray(h.loss, dtype=float)
+        finite = np.isfinite(loss)
+        epochs = np.arange(1, loss.size + 1)
+        label = f"{name}: " + ("diverged" if h.diverged else f"final loss {loss[-1]:.3f}")
+        ax.plot(epochs[finite], loss[finite], "o-", ms=3, color=f"C{i}", label=label)
+        if h.diverged:
+            ax.plot(epochs[-1], np.nanmax(np.r_[loss[finite], 1.0]), "x", ms=12, mew=3,
+                    color=f"C{i}")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss (BCE)")
+    ax.set_title(f"depth {depth}, SGD learning rate {lr:g}")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def bn_explorer():
+    """Interactive ``bn_explorer_figure``: a logarithmic slider for the learning rate and one
+    for the depth. Each move trains two small networks (about a second)."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    def show(lr, depth):
+        fig = bn_explorer_figure(lr, depth)
+        plt.show()
+        plt.close(fig)
+
+    lr = widgets.FloatLogSlider(value=1.0, base=10, min=-2, max=0.5, step=0.25,
+                                description="learning rate")
+    depth = widgets.IntSlider(value=10, min=2, max=16, description="depth")
+    return widgets.interactive(show, {"manual": True}, lr=lr, depth=depth)
+
+
+# Chapter 11: a small network on a small noisy data set, and its cures for overfitting.
+
+def overfitting_data(seed=0, n_train=40, n_val=200, n_test=200, noise=0.35):
+    """Chapter 11's small noisy problem: ``two_moons`` with ``noise``, split into train,
+    validation and test sets. Returns a dict with keys "train", "val", "test", each a pair
+    (X (n, 2), y (n, 1) float)."""
+    from .datasets import two_moons
+
+    X, y = two_moons(n_train + n_val + n_test, noise=noise, rng=seed)
+    y = y.reshape(-1, 1).astype(float)
+    cuts = np.cumsum([0, n_train, n_val, n_test])
+    return {name: (X[a:b], y[a:b])
+            for name, a, b in zip(("train", "val", "test"), cuts[:-1], cuts[1:], strict=True)}
+
+
+def overfit_net(p_keep=1.0, width=64, rng=None):
+    """The 2-width-width-1 ReLU network of chapter 11 (He initialisation), with a ``Dropout``
+    of keep probability ``p_keep`` after each hidden layer when ``p_keep`` < 1 (its masks drawn
+    from the same generator as the weights). Returns a ``Sequential``."""
+    from . import Dense, Dropout, ReLU, Sequential
+    from .init import as_generator
+
+    rng = as_generator(rng)
+    drop = (lambda: [Dropout(p_keep, rng=rng)]) if p_keep < 1 else list
+    return Sequential(Dense(2, width, init="he", rng=rng), ReLU(), *drop(),
+                      Dense(width, width, init="he", rng=rng), ReLU(), *drop(),
+                      Dense(width, 1, init="xavier", rng=rng))
+
+
+def jitter(X, y, sigma, copies, rng=None):
+    """Data augmentation for points in the plane: ``copies`` copies of (X, y), each point moved
+    by Gaussian noise of standard deviation ``sigma``. Returns X (copies·n, 2), y (copies·n, 1)."""
+    from .init import as_generator
+
+    rng = as_generator(rng)
+    X = np.asarray(X, dtype=float)
+    return (np.concatenate([X + sigma * rng.standard_normal(X.shape) for _ in range(copies)]),
+            np.tile(np.asarray(y), (copies, 1)))
+
+
+def regularization_run(lam=0.0, p_keep=1.0, sigma=0.0, copies=20, epochs=200, seed=0,
+                       data_seed=0):
+    """Train ``overfit_net(p_keep)`` on ``overfitting_data(data_seed)`` with Adam (lr 0.01), one
+    full batch per epoch (augmented data: ``copies`` jittered copies when ``sigma`` > 0, in one
+    batch), an ``L2(lam)`` penalty when ``lam`` > 0. Returns (model, History) with validation
+    curves."""
+    from . import L2, Adam, BCEWithLogitsLoss, fit
+
+    data = overfitting_data(data_seed)
+    X, y = data["train"]
+    if sigma > 0:
+        X, y = jitter(X, y, sigma, copies, rng=seed + 100)
+    model = overfit_net(p_keep, rng=seed)
+    history = fit(model, BCEWithLogitsLoss(), Adam(model.parameters(), lr=0.01), X, y,
+                  epochs=epochs, batch_size=len(X), rng=seed, validation=data["val"],
+                  regularizer=L2(lam) if lam > 0 else None, progress=False)
+    return model, history
+
+
+_UNREGULARIZED = {}  # cache of the explorer's reference run
+
+
+def regularization_explorer_figure(lam=0.0, p_keep=1.0, sigma=0.0):
+    """The regularisation explorer's callback: the run of ``regularization_run(lam, p_keep,
+    sigma)`` next to the unregularised one: training and validation loss per epoch (left) and
+    the decision regions with the training points (right). Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_decision_regions, plot_learning_curves
+    from .training import predict
+
+    if "history" not in _UNREGULARIZED:  # the reference run is the same for every call
+        _UNREGULARIZED["history"] = regularization_run()[1]
+    base = _UNREGULARIZED["history"]
+    model, h = regularization_run(lam, p_keep, sigma)
+    X, y = overfitting_data()["train"]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10.0, 3.8))
+    label = f"λ={lam:g}, p_keep={p_keep:g}, σ={sigma:g}"
+    plot_learning_curves({"no cure": base, label: h}, ax=ax1)
+    ax1.set_ylim(0, max(2.0, 1.1 * min(max(base.val_loss), 4.0)))
+    plot_decision_regions(lambda P: predict(model, P)[:, 0], X, y.ravel(), ax=ax2,
+                          bounds=((-2, 3), (-1.5, 2)), threshold=0.0, resolution=120)
+    ax2.set_title(f"{label}: validation loss {h.val_loss[-1]:.3f}")
+    fig.tight_layout()
+    return fig
+
+
+def regularization_explorer():
+    """Interactive ``regularization_explorer_figure``: sliders for the L2 strength λ, the keep
+    probability of dropout and the jitter σ of the augmentation."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    def show(lam, p_keep, sigma):
+        fig = regularization_explorer_figure(lam, p_keep, sigma)
+        plt.show()
+        plt.close(fig)
+
+    lam = widgets.FloatSlider(value=0.0, min=0.0, max=0.03, step=0.001, readout_format=".3f",
+                              description="λ (L2)")
+    p_keep = widgets.FloatSlider(value=1.0, min=0.2, max=1.0, step=0.05, description="p_keep")
+    sigma = widgets.FloatSlider(value=0.0, min=0.0, max=0.6, step=0.05, description="jitter σ")
+    return widgets.interactive(show, {"manual": True}, lam=lam, p_keep=p_keep, sigma=sigma)
+
