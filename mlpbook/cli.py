@@ -82,6 +82,19 @@ def cmd_exercises(args) -> int:
     return 0
 
 
+def cmd_refresh(args) -> int:
+    from .notebooks import refresh
+
+    for path in args.paths:
+        try:
+            written = refresh(path, timeout=args.timeout)
+        except (FileNotFoundError, RuntimeError) as exc:
+            print(f"mlpbook {exc}", file=sys.stderr)
+            return 1
+        print(f"refreshed {', '.join(map(str, written))}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mlpbook", description=__doc__)
     parser.add_argument("--version", action="version", version=f"mlpbook {__version__}")
@@ -116,6 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
     exercises.add_argument("--solutions", default="solutions", metavar="DIR")
     exercises.add_argument("--exercises", default="exercises", metavar="DIR")
     exercises.set_defaults(func=cmd_exercises)
+
+    refresh = commands.add_parser(
+        "refresh", help="re-execute notebooks and refresh their outputs and twins",
+        description="Run each notebook (the .ipynb or .md given: the file you edited) top to "
+        "bottom on a fresh kernel and write the executed .ipynb and, for a paired chapter, its "
+        "MyST .md twin. Nothing is written when a cell fails or times out.")
+    refresh.add_argument("paths", nargs="+", metavar="PATH", help="a .ipynb or .md notebook")
+    refresh.add_argument("--timeout", type=_positive_float, default=300, metavar="S",
+                         help="seconds allowed for each cell (default 300)")
+    refresh.set_defaults(func=cmd_refresh)
     return parser
 
 
