@@ -1,4 +1,4 @@
-"""`mlpbook refresh`: executes a notebook, writes outputs and the twin; fails loudly, writes nothing."""
+"""`mlpbook refresh`: runs a notebook, writes outputs and twin; fails loudly, writes nothing."""
 
 import jupytext
 import nbformat
