@@ -20,3 +20,13 @@ def test_import_is_light():
             "'sklearn', 'torch') if m in sys.modules]; print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"import mlpbook imported {out.stdout.strip()}"
+
+
+def test_readme_code_runs(capsys):
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    errors = eval(capsys.readouterr().out)  # the printed dict of relative errors
+    assert max(errors.values()) < 1e-7
+    assert namespace["dX"].shape == (32, 4) and len(namespace["history"].loss) == 50
