@@ -636,3 +636,106 @@ def plot_figure_3_11(A, center, t, axes=None):
 
 
 # ---- chapter 12: case studies ----
+
+def plot_sweep(values, sweep, ax=None, xlabel="", logx=False, reference=None):
+    """Final training and test mean squared error of an ``mb.sweeps.Sweep`` against the swept
+    ``values`` (one per architecture): the mean over seeds as a line, their range as a band, the
+    best test value circled. ``reference``: (label, error) drawn as a horizontal line."""
+    values = np.asarray(values, dtype=float)
+    if values.shape != (len(sweep.sizes),):
+        raise ValueError(f"plot_sweep: expected {len(sweep.sizes)} values (one per architecture); "
+                         f"got shape {values.shape}")
+    ax = _ensure_axes(ax, (5.0, 3.6))
+    for which, color in (("train", "C0"), ("test", "C1")):
+        final = getattr(sweep, which)[:, :, -1]  # (A, S)
+        ax.plot(values, final.mean(axis=1), "o-", color=color, label=f"{which} error")
+        if final.shape[1] > 1:
+            ax.fill_between(values, final.min(axis=1), final.max(axis=1), color=color, alpha=0.2)
+    best = int(np.argmin(sweep.final("test")))
+    ax.plot(values[best], sweep.final("test")[best], "o", ms=14, mfc="none", mec="C3",
+            label="lowest test error")
+    if reference is not None:
+        ax.axhline(reference[1], color="0.4", ls="--", lw=1, label=reference[0])
+    if logx:
+        ax.set_xscale("log", base=2)
+    ax.set_xticks(values, [f"{v:g}" for v in values])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("mean squared error")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_learning_curves(sweep, index, ax=None, title=None):
+    """Training and test error of architecture ``index`` of a ``Sweep`` after each epoch (mean over
+    seeds, thin lines for each seed)."""
+    ax = _ensure_axes(ax, (5.0, 3.6))
+    epochs = np.arange(1, sweep.train.shape[2] + 1)
+    for which, color in (("train", "C0"), ("test", "C1")):
+        curves = getattr(sweep, which)[index]  # (S, E)
+        ax.plot(epochs, curves.T, color=color, lw=0.6, alpha=0.4)
+        ax.plot(epochs, curves.mean(axis=0), color=color, label=f"{which} error")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean squared error")
+    ax.set_title(title or "-".join(str(s) for s in sweep.sizes[index]))
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_confusion_matrix(cm, ax=None, class_names=None):
+    """A confusion matrix (rows: true class, columns: predicted class) as an image with the count
+    written in every nonzero cell."""
+    cm = np.asarray(cm)
+    K = cm.shape[0]
+    if cm.ndim != 2 or cm.shape != (K, K):
+        raise ValueError(f"plot_confusion_matrix: expected a square matrix; got shape {cm.shape}")
+    names = [str(k) for k in range(K)] if class_names is None else list(class_names)
+    ax = _ensure_axes(ax, (4.6, 4.2))
+    ax.imshow(cm, cmap="Blues")
+    for i in range(K):
+        for j in range(K):
+            if cm[i, j]:
+                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=8,
+                        color="white" if cm[i, j] > cm.max() / 2 else "black")
+    ax.set_xticks(range(K), names)
+    ax.set_yticks(range(K), names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    return ax
+
+
+def plot_digit_images(images, titles, shape=(8, 8), ncols=8):
+    """Images given as rows of pixels (n, h·w) in a grid of ``ncols`` columns, each with its title;
+    dark is ink. Returns the figure."""
+    images = np.asarray(images)
+    if images.ndim != 2 or images.shape[1] != shape[0] * shape[1] or len(titles) != len(images):
+        raise ValueError(f"plot_digit_images: expected images (n, {shape[0] * shape[1]}) and n "
+                         f"titles; got shape {images.shape} and {len(titles)} titles")
+    nrows = max(1, -(-len(images) // ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.2 * ncols, 1.45 * nrows), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k < len(images):
+            ax.imshow(images[k].reshape(shape), cmap="gray_r")
+            ax.set_title(titles[k], fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_batch_size_runs(runs, axes=None):
+    """Training loss of ``mb.sweeps.batch_size_sweep`` runs against epochs, parameter updates and
+    seconds of training, one line per batch size. Returns the three axes."""
+    if axes is None:
+        _, axes = plt.subplots(1, 3, figsize=(12, 3.4), sharey=True)
+    for k, (B, run) in enumerate(runs.items()):
+        epochs = np.arange(len(run["loss"]))
+        for ax, x in zip(axes, (epochs, run["updates"], run["seconds"]), strict=True):
+            ax.plot(x, run["loss"], "o-", ms=3, color=f"C{k}", label=f"batch {B}")
+    axes[0].set_ylabel("training loss")
+    for ax, label in zip(axes, ("epoch", "parameter updates", "training time (s)"), strict=True):
+        ax.set_xlabel(label)
+        ax.set_yscale("log")
+    axes[1].set_xscale("symlog", linthresh=1)  # linear below one update: room for the start at 0
+    axes[1].set_xlim(left=0)
+    axes[0].legend(fontsize=8)
+    return axes
+

@@ -526,3 +526,57 @@ def regularization_explorer():
     sigma = widgets.FloatSlider(value=0.0, min=0.0, max=0.6, step=0.05, description="jitter σ")
     return widgets.interactive(show, {"manual": True}, lam=lam, p_keep=p_keep, sigma=sigma)
 
+
+def sweep_explorer_figure(sweeps, name, index):
+    """The width/depth explorer's callback for precomputed sweeps of chapter 12.
+
+    ``sweeps`` maps a name (the x label, e.g. "hidden width") to ``(values, sweep)``: the swept
+    values and the ``mb.sweeps.Sweep`` trained on them. Left: final errors against the values with
+    the chosen one (``values[index]``) marked; right: that network's learning curves."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_learning_curves, plot_sweep
+
+    if name not in sweeps:
+        raise ValueError(f"sweep_explorer_figure: name must be one of {sorted(sweeps)}; got "
+                         f"{name!r}")
+    values, sweep = sweeps[name]
+    values = np.asarray(values, dtype=float)
+    if not 0 <= index < len(values):
+        raise ValueError(f"sweep_explorer_figure: index must be in [0, {len(values) - 1}]; got "
+                         f"{index!r}")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
+    plot_sweep(values, sweep, ax=left, xlabel=name, logx=values.max() / values.min() >= 8)
+    left.axvline(values[index], color="0.3", lw=1, ls=":")
+    sizes = "-".join(str(s) for s in sweep.sizes[index])
+    plot_learning_curves(sweep, index, ax=right,
+                         title=f"{sizes} ({sweep.n_params[index]} parameters)")
+    # one scale for every setting, so that moving the slider compares like with like; the first
+    # tenth of the epochs (large initial errors) may leave the frame
+    later = np.concatenate([sweep.train, sweep.test])[:, :, sweep.train.shape[2] // 10:]
+    right.set_ylim(0, 1.15 * later.mean(axis=1).max())
+    fig.tight_layout()
+    return fig
+
+
+def sweep_explorer(sweeps):
+    """Interactive version of ``sweep_explorer_figure``: a menu of sweeps and a slider over the
+    swept values (back to the first value when the sweep changes)."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    def options(name):
+        return [(f"{v:g}", i) for i, v in enumerate(sweeps[name][0])]
+
+    name = widgets.Dropdown(options=list(sweeps), description="sweep")
+    index = widgets.SelectionSlider(options=options(name.value), description="value")
+    name.observe(lambda change: setattr(index, "options", options(change["new"])), names="value")
+
+    def show(name, index):
+        if index >= len(sweeps[name][0]):  # the slider has not caught up with the new sweep
+            index = 0
+        fig = sweep_explorer_figure(sweeps, name, index)
+        plt.show()
+        plt.close(fig)
+
+    return widgets.interactive(show, name=name, index=index)

@@ -1,0 +1,122 @@
+"""mb.sweeps: the network builder and the width/depth and batch-size sweeps of chapter 12."""
+
+import numpy as np
+import pytest
+
+import mlpbook as mb
+from mlpbook.sweeps import Sweep, architecture_sweep, batch_size_sweep, mlp
+
+
+def relu(z):
+    return np.maximum(z, 0)
+
+
+@pytest.mark.parametrize("sizes", [[3, 1], [3, 4, 2], [5, 4, 4, 4, 1]])
+def test_mlp_computes_the_forward_pass_of_its_sizes(sizes):
+    model = mlp(sizes, rng=0)
+    dense = [layer for layer in model.layers if isinstance(layer, mb.Dense)]
+    pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
+    assert [(d.in_features, d.out_features) for d in dense] == pairs
+    assert sum(isinstance(layer, mb.ReLU) for layer in model.layers) == len(sizes) - 2
+    X = np.random.default_rng(1).standard_normal((7, sizes[0]))
+    A = X
+    for i, d in enumerate(dense):  # written out: z = a Wᵀ + b, ReLU on every hidden layer
+        A = A @ d.W.T + d.b
+        if i < len(dense) - 1:
+            A = relu(A)
+    np.testing.assert_allclose(model.forward(X), A, rtol=1e-13, atol=1e-13)
+    assert model.n_params == sum(o * (i + 1) for i, o in pairs)
+
+
+def test_mlp_seed_activation_and_dtype():
+    a, b = mlp([4, 6, 2], rng=3), mlp([4, 6, 2], rng=3)
+    pairs = zip(a.parameters(), b.parameters(), strict=True)
+    assert all(np.array_equal(p.value, q.value) for p, q in pairs)
+    assert isinstance(mlp([4, 6, 2], activation=mb.Tanh).layers[1], mb.Tanh)
+    f32 = mlp([4, 6, 2], rng=0, dtype=np.float32)
+    assert all(p.value.dtype == np.float32 for p in f32.parameters())
+    assert f32.forward(np.ones((2, 4), dtype=np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("sizes", [[4], [], [4, 0, 1], [4, -2]])
+def test_mlp_rejects_bad_sizes(sizes):
+    with pytest.raises(ValueError, match="mlp: expected at least two positive widths"):
+        mlp(sizes)
+
+
+def regression_data(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 3))
+    y = X @ np.array([[1.0], [-2.0], [0.5]]) + 0.1 * rng.standard_normal((n, 1))
+    return X, y
+
+
+def test_architecture_sweep_records_what_an_independent_run_gives():
+    X, y = regression_data()
+    Xt, yt = regression_data(30, seed=1)
+    archs, seeds, epochs = [[3, 2, 1], [3, 8, 8, 1]], (4, 5), 12
+    s = architecture_sweep(archs, (X, y), (Xt, yt), epochs=epochs, batch_size=16, lr=0.02,
+                           seeds=seeds)
+    assert s.train.shape == s.test.shape == (2, 2, epochs)
+    assert list(s.n_params) == [3 * 2 + 2 + 2 + 1, 3 * 8 + 8 + 8 * 8 + 8 + 8 + 1]
+    # the same run repeated by hand, error measured after every epoch
+    model = mlp(archs[1], rng=seeds[1])
+    errors = []
+    mb.fit(model, mb.SquaredLoss(), mb.Adam(model.parameters(), lr=0.02), X, y, epochs=epochs,
+           batch_size=16, rng=seeds[1], progress=False,
+           callbacks=lambda e, h: errors.append((np.mean((model.forward(X) - y) ** 2),
+                                                  np.mean((model.forward(Xt) - yt) ** 2))))
+    np.testing.assert_allclose(s.train[1, 1], [e[0] for e in errors], rtol=1e-12)
+    np.testing.assert_allclose(s.test[1, 1], [e[1] for e in errors], rtol=1e-12)
+    assert s.train[1, 1, -1] < 0.25 * s.train[1, 1, 0]  # it learns the linear map
+
+
+def test_architecture_sweep_default_is_full_batch():
+    X, y = regression_data(20)
+    s = architecture_sweep([[3, 4, 1]], (X, y), (X, y), epochs=3, seeds=(0,))
+    model = mlp([3, 4, 1], rng=0)
+    opt, loss = mb.Adam(model.parameters(), lr=0.01), mb.SquaredLoss()
+    for _ in range(3):  # one step per epoch on all samples (the order does not matter then)
+        loss.forward(model.forward(X, training=True), y)
+        model.backward(loss.backward())
+        opt.step()
+    np.testing.assert_allclose(s.train[0, 0, -1], np.mean((model.forward(X) - y) ** 2),
+                               rtol=1e-12)
+
+
+def test_sweep_final_and_best_average_over_seeds():
+    train = np.array([[[3.0, 2.0, 1.0], [5.0, 1.0, 4.0]]])  # 1 architecture, 2 seeds, 3 epochs
+    s = Sweep([[1, 1]], np.array([4]), train, train + 1)
+    assert s.final("train")[0] == pytest.approx((1.0 + 4.0) / 2)
+    assert s.best("train")[0] == pytest.approx((1.0 + 1.0) / 2)
+    assert s.final()[0] == pytest.approx((2.0 + 5.0) / 2)
+
+
+def test_batch_size_sweep_counts_updates_and_matches_fit():
+    X, y = mb.datasets.spirals(90, rng=0)
+    loss = mb.CrossEntropyLoss()
+
+    def make_model():
+        return mlp([2, 16, 3], rng=1)
+
+    def make_optimizer(params):
+        return mb.SGD(params, lr=0.1)
+
+    runs = batch_size_sweep(make_model, loss, X, y, [7, 90], epochs=4,
+                            make_optimizer=make_optimizer, rng=2)
+    assert list(runs) == [7, 90]
+    np.testing.assert_array_equal(runs[7]["updates"], [0, 13, 26, 39, 52])  # ceil(90 / 7) = 13
+    np.testing.assert_array_equal(runs[90]["updates"], [0, 1, 2, 3, 4])
+    # before training: the cross-entropy of the fresh network, written out
+    Z = make_model().forward(X)
+    logp = Z - Z.max(axis=1, keepdims=True)
+    logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
+    for run in runs.values():
+        assert run["loss"][0] == pytest.approx(-np.mean(logp[np.arange(90), y]), rel=1e-12)
+        assert run["seconds"][0] == 0 and np.all(np.diff(run["seconds"]) >= 0)
+    # after training: the same as fit with the same settings
+    model = make_model()
+    mb.fit(model, loss, make_optimizer(model.parameters()), X, y, epochs=4, batch_size=7, rng=2,
+           progress=False)
+    assert runs[7]["loss"][-1] == pytest.approx(mb.evaluate(model, loss, X, y)[0], rel=1e-12)
+    assert runs[7]["loss"][-1] < runs[7]["loss"][0]
