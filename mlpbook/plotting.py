@@ -665,7 +665,7 @@ def plot_sweep(values, sweep, ax=None, xlabel="", logx=False, reference=None):
     return ax
 
 
-def plot_learning_curves(sweep, index, ax=None, title=None):
+def plot_sweep_learning_curves(sweep, index, ax=None, title=None):
     """Training and test error of architecture ``index`` of a ``Sweep`` after each epoch (mean over
     seeds, thin lines for each seed)."""
     ax = _ensure_axes(ax, (5.0, 3.6))

@@ -535,7 +535,7 @@ def sweep_explorer_figure(sweeps, name, index):
     the chosen one (``values[index]``) marked; right: that network's learning curves."""
     import matplotlib.pyplot as plt
 
-    from .plotting import plot_learning_curves, plot_sweep
+    from .plotting import plot_sweep, plot_sweep_learning_curves
 
     if name not in sweeps:
         raise ValueError(f"sweep_explorer_figure: name must be one of {sorted(sweeps)}; got "
@@ -549,7 +549,7 @@ def sweep_explorer_figure(sweeps, name, index):
     plot_sweep(values, sweep, ax=left, xlabel=name, logx=values.max() / values.min() >= 8)
     left.axvline(values[index], color="0.3", lw=1, ls=":")
     sizes = "-".join(str(s) for s in sweep.sizes[index])
-    plot_learning_curves(sweep, index, ax=right,
+    plot_sweep_learning_curves(sweep, index, ax=right,
                          title=f"{sizes} ({sweep.n_params[index]} parameters)")
     # one scale for every setting, so that moving the slider compares like with like; the first
     # tenth of the epochs (large initial errors) may leave the frame

@@ -55,9 +55,9 @@ def test_plot_sweep_needs_one_value_per_architecture():
         plotting.plot_sweep([1, 2, 3], fake_sweep())
 
 
-def test_plot_learning_curves_shows_every_seed_and_the_mean():
+def test_plot_sweep_learning_curves_shows_every_seed_and_the_mean():
     s = fake_sweep()
-    ax = plotting.plot_learning_curves(s, 2)
+    ax = plotting.plot_sweep_learning_curves(s, 2)
     np.testing.assert_allclose(line(ax, "test error").get_ydata(), s.test[2].mean(axis=0))
     np.testing.assert_array_equal(line(ax, "train error").get_xdata(), np.arange(1, 21))
     assert len(ax.lines) == 2 * (3 + 1)
