@@ -175,7 +175,7 @@ def optimizer_path(name, lr=None, steps=100, start=BOWL_START):
     return trajectory(ill_conditioned_bowl(), lambda p: make_optimizer(name, p, lr), start, steps)
 
 
-def optimizer_explorer_figure(name="Momentum", lr=None, steps=100, compare_sgd=True):
+def optimizer_explorer_figure(name="Momentum", lr=None, steps=100):
     """The explorer's callback: the path of ``name`` on the bowl's contours (with plain SGD at
     the same learning rate for comparison), and the distance to the minimum against the step
     number. Returns the figure."""
@@ -186,7 +186,7 @@ def optimizer_explorer_figure(name="Momentum", lr=None, steps=100, compare_sgd=T
 
     lr = OPTIMIZER_SETTINGS[name][0] if lr is None else lr
     paths = {f"{name}, lr = {lr:g}": optimizer_path(name, lr, steps)}
-    if compare_sgd and name != "SGD":
+    if name != "SGD":
         paths[f"SGD, lr = {lr:g}"] = optimizer_path("SGD", lr, steps)
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.2), width_ratios=(2, 1))
     with np.errstate(over="ignore", invalid="ignore"):  # SGD diverges for lr > 1
