@@ -281,7 +281,8 @@ class Adam(Optimizer):
     ``weight_decay=λ`` is the coupled L2 form (g ← g + λθ) of PyTorch's Adam; for decoupled
     decay use :class:`AdamW`. Seed 004 writes Adam without the bias correction (and with ε under
     the root): ``bias_correction=False`` gives that variant (m̂ = m, v̂ = v), whose first steps
-    are too small because m and v start at zero.
+    are off because m and v start at zero: with the default betas they are too large (α(1−β₁)/
+    √(1−β₂) ≈ 3.2α at t = 1), with β₁ = β₂ too small (α√(1−βᵗ)).
     """
 
     _state_names = ("m", "v")

@@ -485,6 +485,101 @@ def draw_graph(root, ax=None):
 
 # ---- chapters 08-09: optimisation trajectories, initialisation histograms ----
 
+BOWL_BOUNDS = ((-9.0, 1.5), (-2.6, 2.6))  # the view of chapter 08's ill-conditioned bowl
+
+
+def plot_contours(surface, ax=None, bounds=BOWL_BOUNDS, levels=None, n=201):
+    """Contour lines of a 2-D ``surface`` (a callable on points of shape (..., 2)) over
+    ``bounds`` = ((θ₁ min, θ₁ max), (θ₂ min, θ₂ max)); the default levels are spaced
+    geometrically, so that the flat valley floor shows. Returns the axes."""
+    (x0, x1), (y0, y1) = bounds
+    T1, T2 = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    F = surface(np.stack([T1, T2], axis=-1))
+    if levels is None:
+        low = max(F.min(), 1e-3 * F.max())
+        levels = np.geomspace(low, F.max(), 14)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.2))
+    ax.contour(T1, T2, F, levels=levels, colors="0.75", linewidths=0.8)
+    ax.set_xlabel("θ₁")
+    ax.set_ylabel("θ₂")
+    return ax
+
+
+def plot_trajectories(surface, paths, ax=None, bounds=BOWL_BOUNDS, minimum=(0.0, 0.0),
+                      colors=None):
+    """The contours of ``surface`` and, for each ``name: path`` of ``paths`` (arrays (k, 2) of
+    visited points), the path drawn as a line with dots (in ``colors[name]`` if given); the start
+    is the first point of each path, the minimum is marked with a star. Returns the axes."""
+    ax = plot_contours(surface, ax, bounds)
+    (x0, x1), (y0, y1) = bounds
+    for name, path in paths.items():
+        path = np.asarray(path)
+        outside = ~((path[:, 0] >= x0) & (path[:, 0] <= x1) & (path[:, 1] >= y0)
+                    & (path[:, 1] <= y1))
+        if outside.any():  # a diverging path: draw it until it leaves the view
+            path = path[:np.argmax(outside) + 1]
+        color = None if colors is None else colors[name]
+        ax.plot(path[:, 0], path[:, 1], marker="o", ms=2.5, lw=1.2, color=color,
+                label=name + (" (leaves the view)" if outside.any() else ""))
+    ax.plot(*minimum, marker="*", ms=12, color="k", ls="none")
+    ax.set_xlim(bounds[0])
+    ax.set_ylim(bounds[1])
+    ax.legend(fontsize=8, ncol=2)
+    return ax
+
+
+def plot_layer_histograms(records, axes=None, bins=60, title=None):
+    """Overlaid per-layer histograms, one colour per layer (dark: first, light: last), of the
+    activations a[ℓ] (left panel) and of log₁₀|δ[ℓ]|, the size of the back-propagated
+    gradients δ[ℓ] = ∂C/∂z[ℓ] (right panel). Exact zeros (switched-off ReLU units) are left out
+    of both, and the panel title says so. ``records`` is the list returned by
+    ``mlpbook.diagnostics.record_layers``. On the log scale a layer whose gradients vanish or
+    explode shows as a shift. Returns the two axes."""
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 2.8))
+    colors = plt.cm.viridis(np.linspace(0, 0.9, len(records)))
+    a = [np.ravel(r.a)[np.ravel(r.a) != 0] for r in records]
+    d = [np.ravel(r.delta)[np.ravel(r.delta) != 0] for r in records]
+    zeros = sum(r.a.size for r in records) - sum(v.size for v in a)
+    nonempty = [v for v in a if v.size] or [np.zeros(1)]
+    lo, hi = min(v.min() for v in nonempty), max(v.max() for v in nonempty)
+    logs = [np.log10(np.abs(v)) for v in d]
+    finite = np.concatenate([v[np.isfinite(v)] for v in logs] + [np.zeros(1)])
+    llo, lhi = np.floor(finite.min()), np.ceil(finite.max())
+    for i, c in enumerate(colors):
+        axes[0].hist(a[i], bins=np.linspace(lo, hi + (hi == lo), bins), histtype="step",
+                     color=c, label=f"layer {i + 1}")
+        axes[1].hist(logs[i], bins=np.linspace(llo, lhi + (lhi == llo), bins), histtype="step",
+                     color=c)
+    share = zeros / sum(r.a.size for r in records)
+    axes[0].set_title("activations a[ℓ]" + (f" ({share:.0%} exact zeros left out)" if zeros
+                                             else ""), fontsize=9)
+    axes[1].set_title("log₁₀ |δ[ℓ]|,  δ[ℓ] = ∂C/∂z[ℓ]", fontsize=9)
+    for ax in axes:
+        ax.set_yticks([])
+    if title is not None:
+        axes[0].set_ylabel(title, fontsize=9)
+    return axes
+
+
+def plot_layer_spread(spreads, ax=None, ylabel="standard deviation"):
+    """One line per ``name: values`` of ``spreads`` (a statistic per layer, first layer first)
+    against the layer index, on a log scale. Returns the axes."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.2))
+    for name, values in spreads.items():
+        values = np.asarray(values, dtype=np.float64)
+        ax.semilogy(np.arange(1, len(values) + 1), values, marker="o", ms=3, label=name)
+    lo, hi = ax.get_ylim()
+    if hi < 100 * lo:  # show at least two decades, so that noise does not look like a trend
+        mid = np.sqrt(lo * hi)
+        ax.set_ylim(mid / 10, mid * 10)
+    ax.set_xlabel("layer ℓ")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    return ax
+
 
 # ---- chapters 10-11: batch normalisation, regularisation and dropout ----
 

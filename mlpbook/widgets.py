@@ -330,6 +330,176 @@ def activation_explorer():
 
 # ---- chapters 08-09: optimisation, initialisation ----
 
+# Chapter 08's optimizer explorer: each optimizer on the ill-conditioned bowl
+# (mlpbook.surfaces.ill_conditioned_bowl), with its learning-rate slider (default, min, max).
+# Other hyperparameters are fixed: β = 0.9 for the momentum methods, decay 0.9 for RMSprop and
+# AdaDelta, AdaDelta's ε = 1e-2 (with its default 1e-6 it barely leaves the start in 100 steps).
+BOWL_START = (-8.0, 2.0)
+OPTIMIZER_SETTINGS = {
+    "SGD": (0.95, 0.05, 1.2),
+    "Momentum": (0.95, 0.05, 5.0),
+    "Nesterov": (0.95, 0.05, 5.0),
+    "AdaGrad": (1.0, 0.05, 5.0),
+    "AdaDelta": (1.0, 0.05, 3.0),
+    "RMSprop": (0.1, 0.01, 1.0),
+    "Adam": (0.5, 0.01, 2.0),
+}
+
+
+def make_optimizer(name, params, lr=None):
+    """The optimizer called ``name`` (a key of ``OPTIMIZER_SETTINGS``) on ``params``, with
+    learning rate ``lr`` (default: the one in ``OPTIMIZER_SETTINGS``) and the fixed settings
+    described there."""
+    from . import optim
+
+    if name not in OPTIMIZER_SETTINGS:
+        raise ValueError(f"make_optimizer: expected one of {list(OPTIMIZER_SETTINGS)}; "
+                         f"got {name!r}")
+    lr = OPTIMIZER_SETTINGS[name][0] if lr is None else lr
+    build = {
+        "SGD": lambda: optim.SGD(params, lr),
+        "Momentum": lambda: optim.Momentum(params, lr, beta=0.9),
+        "Nesterov": lambda: optim.Nesterov(params, lr, beta=0.9),
+        "AdaGrad": lambda: optim.AdaGrad(params, lr),
+        "AdaDelta": lambda: optim.AdaDelta(params, lr, rho=0.9, eps=1e-2),
+        "RMSprop": lambda: optim.RMSprop(params, lr, alpha=0.9),
+        "Adam": lambda: optim.Adam(params, lr),
+    }
+    return build[name]()
+
+
+def optimizer_path(name, lr=None, steps=100, start=BOWL_START):
+    """The points θ[0..steps] visited by optimizer ``name`` on the ill-conditioned bowl:
+    an array of shape (steps + 1, 2)."""
+    from .surfaces import ill_conditioned_bowl, trajectory
+
+    return trajectory(ill_conditioned_bowl(), lambda p: make_optimizer(name, p, lr), start, steps)
+
+
+def optimizer_explorer_figure(name="Momentum", lr=None, steps=100):
+    """The explorer's callback: the path of ``name`` on the bowl's contours (with plain SGD at
+    the same learning rate for comparison), and the distance to the minimum against the step
+    number. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_trajectories
+    from .surfaces import ill_conditioned_bowl
+
+    lr = OPTIMIZER_SETTINGS[name][0] if lr is None else lr
+    paths = {f"{name}, lr = {lr:g}": optimizer_path(name, lr, steps)}
+    if name != "SGD":
+        paths[f"SGD, lr = {lr:g}"] = optimizer_path("SGD", lr, steps)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.2), width_ratios=(2, 1))
+    with np.errstate(over="ignore", invalid="ignore"):  # SGD diverges for lr > 1
+        plot_trajectories(ill_conditioned_bowl(), paths, a)
+        for label, path in paths.items():
+            b.semilogy(np.linalg.norm(path, axis=1), label=label)
+    b.set_xlabel("step t")
+    b.set_ylabel("‖θ[t] − θ*‖")
+    b.set_ylim(1e-4, 1e3)
+    b.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def optimizer_explorer():
+    """Interactive version of ``optimizer_explorer_figure``: a menu of optimizers, a slider for
+    the learning rate (reset to the optimizer's default when the choice changes) and one for the
+    number of steps."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    name = widgets.Dropdown(options=list(OPTIMIZER_SETTINGS), value="Momentum",
+                            description="optimizer")
+    lr = widgets.FloatLogSlider(value=0.95, base=10, min=-2, max=0.7, step=0.02,
+                                description="lr")
+    steps = widgets.IntSlider(value=100, min=10, max=300, step=10, description="steps")
+
+    def on_name(change):
+        lr.value = OPTIMIZER_SETTINGS[change["new"]][0]
+
+    name.observe(on_name, names="value")
+
+    def show(name, lr, steps):
+        fig = optimizer_explorer_figure(name, lr, steps)
+        plt.show()
+        plt.close(fig)
+
+    return widgets.interactive(show, name=name, lr=lr, steps=steps)
+
+
+# Chapter 09's initialisation explorer: the initialisers it offers, by name.
+def _normal(std):
+    from functools import partial
+
+    from .init import normal
+
+    f = partial(normal, std=std)
+    f.__name__ = f"normal({std:g})"
+    return f
+
+
+INITIALIZERS = {
+    "normal(1)": _normal(1.0),
+    "normal(0.01)": _normal(0.01),
+    "xavier": "xavier",
+    "he": "he",
+    "glorot": "glorot",
+}
+
+
+def init_records(depth=10, init="xavier", activation="tanh", width=100, n=500, seed=0):
+    """Per-layer records (``mlpbook.diagnostics.record_layers``) of a ``depth``-layer network of
+    equal ``width`` built with ``init`` (a key of ``INITIALIZERS``) and ``activation`` ("tanh",
+    "ReLU", "sigmoid", "identity"), on n standard normal inputs, back-propagating a standard
+    normal upstream gradient ∂C/∂a[L]. Returns the list of records, layer 1 first."""
+    from .diagnostics import deep_mlp, record_layers
+
+    if init not in INITIALIZERS:
+        raise ValueError(f"init_records: expected init in {list(INITIALIZERS)}; got {init!r}")
+    rng = np.random.default_rng(seed)
+    model = deep_mlp([width] * (depth + 1), activation, INITIALIZERS[init], rng=rng)
+    X = rng.standard_normal((n, width))
+    dout = rng.standard_normal((n, width))
+    return record_layers(model, X, dout)
+
+
+def init_explorer_figure(depth=10, init="xavier", activation="tanh"):
+    """The explorer's callback: per-layer histograms of a[ℓ] and log₁₀|δ[ℓ]| and the standard
+    deviation of both against ℓ, for ``init_records(depth, init, activation)``. Returns the
+    figure."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_layer_histograms, plot_layer_spread
+
+    records = init_records(depth, init, activation)
+    fig, axes = plt.subplots(1, 3, figsize=(13, 2.9))
+    plot_layer_histograms(records, axes[:2])
+    with np.errstate(divide="ignore"):
+        plot_layer_spread({"a[ℓ]": [r.a.std() for r in records],
+                           "δ[ℓ]": [r.delta.std() for r in records]}, axes[2])
+    fig.suptitle(f"{depth} layers of {activation}, init {init}", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def init_explorer():
+    """Interactive version of ``init_explorer_figure``: depth, initialiser and activation."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    depth = widgets.IntSlider(value=10, min=2, max=30, description="depth")
+    init = widgets.Dropdown(options=list(INITIALIZERS), value="xavier", description="init")
+    activation = widgets.Dropdown(options=["tanh", "ReLU", "sigmoid", "identity"], value="tanh",
+                                  description="activation")
+
+    def show(depth, init, activation):
+        fig = init_explorer_figure(depth, init, activation)
+        plt.show()
+        plt.close(fig)
+
+    return widgets.interactive(show, depth=depth, init=init, activation=activation)
+
 
 # ---- chapters 10-12: batch normalisation, regularisation, case studies ----
 
