@@ -47,13 +47,16 @@ from .optim import (
     clip_grad_value,
 )
 from .regularization import L1, L2
-from .sequential import Sequential
+from .sequential import Sequential, mlp
 from .training import History, evaluate, fit, predict
 
 __version__ = "0.1.0"
 
 # Submodules loaded on first attribute access, so that `import mlpbook` stays light.
-_LAZY = {"plotting", "widgets", "constructions", "datasets", "autodiff", "grading", "exercises"}
+_LAZY = {
+    "plotting", "widgets", "constructions", "datasets", "autodiff", "grading", "exercises",
+    "linear_regions", "surfaces", "diagnostics", "batch_size", "sweeps", "metrics", "notebooks",
+}
 
 
 def __getattr__(name):
@@ -63,6 +66,7 @@ def __getattr__(name):
 
 
 __all__ = [
+    "mlp",
     "Activation", "Arctan", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dense", "ELU",
     "Identity", "Layer", "LeakyReLU", "Loss", "PReLU", "Parameter", "ReLU", "SELU", "Sequential",
     "Sigmoid", "Softmax", "Softplus", "Softsign", "SquaredLoss", "Step", "Swish", "Tanh",

@@ -7,7 +7,7 @@ import numpy as np
 from ._checks import as_float_array, check_finite
 from .layers import Dense, Layer, Parameter
 
-__all__ = ["Sequential"]
+__all__ = ["Sequential", "mlp"]
 
 
 class Sequential(Layer):
@@ -87,3 +87,34 @@ class Sequential(Layer):
     def __repr__(self) -> str:
         inner = ",\n".join(f"  ({i}) {layer!r}" for i, layer in enumerate(self.layers))
         return f"Sequential(\n{inner}\n)" if self.layers else "Sequential()"
+
+
+def mlp(sizes, activation=None, init="he", batchnorm: bool = False, rng=None,
+        dtype=np.float64) -> Sequential:
+    """A fully connected network with widths ``sizes = [N_0, N_1, ..., N_L]``.
+
+    Each hidden layer is Dense → [BatchNorm] → ``activation()`` (ReLU by default, any ``mb``
+    activation class); the output layer Dense(N_{L−1} → N_L) is linear, giving regression outputs
+    or logits for ``BCEWithLogitsLoss`` / ``CrossEntropyLoss``. With ``batchnorm`` the hidden
+    Dense layers have no bias: the batch mean of (5.38) removes it and β takes its place. Every
+    Dense layer uses ``init`` and draws from ``rng`` in order. Maps (n, N_0) -> (n, N_L).
+
+    >>> mb.mlp([784, 512, 512, 10], rng=0, dtype=np.float32)   # the network of Example 5
+    """
+    from .activations import ReLU
+    from .batchnorm import BatchNorm
+    from .init import as_generator
+
+    sizes = [int(s) for s in sizes]
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(f"mlp: expected at least two positive widths [N_0, ..., N_L]; got {sizes}")
+    activation = ReLU if activation is None else activation
+    rng = as_generator(rng)
+    layers = []
+    for n_in, n_out in zip(sizes[:-2], sizes[1:-1], strict=True):
+        layers.append(Dense(n_in, n_out, init=init, bias=not batchnorm, rng=rng, dtype=dtype))
+        if batchnorm:
+            layers.append(BatchNorm(n_out).astype(dtype))
+        layers.append(activation())
+    layers.append(Dense(sizes[-2], sizes[-1], init=init, rng=rng, dtype=dtype))
+    return Sequential(*layers)

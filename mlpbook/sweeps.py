@@ -1,6 +1,6 @@
 """Training sweeps: the experiments of seed 002's Examples 3-5 (width, depth, batch size).
 
->>> net = mlp([10, 16, 1], rng=0)                       # 10-16-1 ReLU network
+>>> net = mb.mlp([10, 16, 1], rng=0)                       # 10-16-1 ReLU network
 >>> s = architecture_sweep([[10, w, 1] for w in (2, 8, 32)], (X, y), (Xt, yt), epochs=300)
 >>> s.final("test")                                     # test MSE per architecture, mean over seeds
 >>> runs = batch_size_sweep(make_model, mb.CrossEntropyLoss(), X, y, [16, 256], epochs=5,
@@ -18,30 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import ReLU
-from .init import as_generator
-from .layers import Dense
 from .losses import SquaredLoss
 from .optim import Adam
-from .sequential import Sequential
+from .sequential import mlp
 from .training import evaluate, fit, predict
 
-__all__ = ["mlp", "Sweep", "architecture_sweep", "batch_size_sweep"]
-
-
-def mlp(sizes, activation=ReLU, init="he", rng=None, dtype=np.float64) -> Sequential:
-    """Fully connected network with layer widths ``sizes = [N_0, N_1, ..., N_L]``: a Dense layer
-    for each consecutive pair, ``activation()`` after every hidden one, a linear output (for
-    regression, or logits for ``CrossEntropyLoss``). Maps (n, N_0) -> (n, N_L)."""
-    sizes = [int(s) for s in sizes]
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError(f"mlp: expected at least two positive widths [N_0, ..., N_L]; got {sizes}")
-    rng = as_generator(rng)
-    layers = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        layers.append(Dense(n_in, n_out, init=init, rng=rng, dtype=dtype))
-        if i < len(sizes) - 2:
-            layers.append(activation())
-    return Sequential(*layers)
+__all__ = ["Sweep", "architecture_sweep", "batch_size_sweep"]
 
 
 def _mse(model, X, y) -> float:

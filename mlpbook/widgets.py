@@ -505,25 +505,6 @@ def init_explorer():
 
 # Chapter 10: a deep ReLU network trained with and without batch normalisation.
 
-def deep_relu_net(depth=10, width=32, batchnorm=False, n_in=2, n_out=1, rng=None):
-    """``depth`` hidden blocks Dense → [BatchNorm] → ReLU of ``width`` units (He initialisation),
-    then Dense(width → n_out). With ``batchnorm`` the hidden Dense layers have no bias: the
-    batch mean of (5.38) removes any bias, and β takes its role. Returns a ``Sequential``."""
-    from . import BatchNorm, Dense, ReLU, Sequential
-    from .init import as_generator
-
-    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
-        raise ValueError(f"deep_relu_net: depth must be a positive integer; got {depth!r}")
-    rng = as_generator(rng)
-    layers, n = [], n_in
-    for _ in range(int(depth)):
-        layers.append(Dense(n, width, init="he", bias=not batchnorm, rng=rng))
-        layers += [BatchNorm(width), ReLU()] if batchnorm else [ReLU()]
-        n = width
-    layers.append(Dense(n, n_out, init="xavier", rng=rng))
-    return Sequential(*layers)
-
-
 def bn_moons(n=400, noise=0.15, seed=0):
     """Chapter 10's data: ``two_moons`` standardised per feature; X (n, 2), y (n, 1) float."""
     from .datasets import two_moons
@@ -533,16 +514,17 @@ def bn_moons(n=400, noise=0.15, seed=0):
 
 
 def bn_comparison(lr=1.0, depth=10, width=32, epochs=20, batch_size=50, seed=0):
-    """Train ``deep_relu_net`` without and with batch normalisation on ``bn_moons`` by plain SGD
-    at learning rate ``lr`` (the same seed for both: same data, same batches). Returns
+    """Train two ``mb.mlp`` networks with ``depth`` hidden ReLU layers of ``width`` units (He
+    initialisation), without and with batch normalisation, on ``bn_moons`` by plain SGD at
+    learning rate ``lr`` (the same seed for both: same data, same batches). Returns
     ``{"plain": History, "batchnorm": History}``; a run whose loss overflows stops early with
     ``History.diverged`` set (its overflow warnings are silenced)."""
-    from . import SGD, BCEWithLogitsLoss, fit
+    from . import SGD, BCEWithLogitsLoss, fit, mlp
 
     X, y = bn_moons(seed=seed)
     out = {}
     for name, bn in (("plain", False), ("batchnorm", True)):
-        model = deep_relu_net(depth, width, batchnorm=bn, rng=seed)
+        model = mlp([2] + [width] * depth + [1], batchnorm=bn, rng=seed)
         with np.errstate(over="ignore", invalid="ignore"):
             out[name] = fit(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=lr), X, y,
                             epochs=epochs, batch_size=batch_size, rng=seed, progress=False)

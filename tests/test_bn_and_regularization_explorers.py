@@ -21,8 +21,8 @@ def _close_figures():
 # ---- chapter 10 ----
 
 @pytest.mark.parametrize("bn", [False, True])
-def test_deep_relu_net_layers_and_parameter_count(bn):
-    model = widgets.deep_relu_net(depth=3, width=5, batchnorm=bn, n_in=2, n_out=1, rng=0)
+def test_mlp_with_and_without_batchnorm_layers_and_parameter_count(bn):
+    model = mb.mlp([2, 5, 5, 5, 1], batchnorm=bn, rng=0)
     kinds = [type(layer).__name__ for layer in model.layers]
     block = ["Dense", "BatchNorm", "ReLU"] if bn else ["Dense", "ReLU"]
     assert kinds == block * 3 + ["Dense"]
@@ -33,15 +33,15 @@ def test_deep_relu_net_layers_and_parameter_count(bn):
     assert model.n_params == weights + extra + 1
 
 
-def test_deep_relu_net_uses_he_initialisation():
-    model = widgets.deep_relu_net(depth=2, width=400, rng=0)
+def test_mlp_uses_he_initialisation():
+    model = mb.mlp([2, 400, 400, 1], rng=0)
     W = model.layers[2].W  # 400 -> 400
     assert abs(W.var() * 400 / 2 - 1) < 0.02
 
 
-def test_deep_relu_net_rejects_a_bad_depth():
-    with pytest.raises(ValueError, match="depth must be a positive integer"):
-        widgets.deep_relu_net(depth=0)
+def test_mlp_rejects_bad_sizes():
+    with pytest.raises(ValueError, match="at least two positive widths"):
+        mb.mlp([2])
 
 
 def test_bn_moons_is_standardised():
@@ -62,7 +62,7 @@ def test_bn_comparison_matches_a_direct_fit():
     runs = widgets.bn_comparison(lr=0.05, depth=2, width=8, epochs=2, seed=3)
     X, y = widgets.bn_moons(seed=3)
     for name, bn in (("plain", False), ("batchnorm", True)):
-        model = widgets.deep_relu_net(2, 8, batchnorm=bn, rng=3)
+        model = mb.mlp([2, 8, 8, 1], batchnorm=bn, rng=3)
         h = mb.fit(model, mb.BCEWithLogitsLoss(), mb.SGD(model.parameters(), lr=0.05), X, y,
                    epochs=2, batch_size=50, rng=3, progress=False)
         assert h.loss == runs[name].loss

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import mlpbook as mb
-from mlpbook.sweeps import Sweep, architecture_sweep, batch_size_sweep, mlp
+from mlpbook import mlp
+from mlpbook.sweeps import Sweep, architecture_sweep, batch_size_sweep
 
 
 def relu(z):
