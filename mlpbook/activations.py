@@ -51,7 +51,7 @@ class Activation(Layer):
         raise NotImplementedError
 
     def forward(self, Z, training=False):
-        Z = as_float_array(Z, self._who)
+        Z = as_float_array(Z, self)
         self.Z = Z
         return self.function(Z)
 
@@ -62,8 +62,8 @@ class Activation(Layer):
     def _upstream(self, dA, like: np.ndarray) -> np.ndarray:
         """The upstream gradient ∂C/∂a, checked to have the shape (and given the dtype) of
         ``like``, the array cached by forward."""
-        dA = as_float_array(dA, self._who + ".backward", dtype=like.dtype)
-        check_same_shape(dA, like.shape, self._who + ".backward", "upstream gradient ∂C/∂a")
+        dA = as_float_array(dA, (self, ".backward"), dtype=like.dtype)
+        check_same_shape(dA, like.shape, (self, ".backward"), "upstream gradient ∂C/∂a")
         return dA
 
 

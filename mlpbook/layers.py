@@ -166,8 +166,8 @@ class Dense(Layer):
         self.A_prev = None
 
     def forward(self, A, training=False):
-        A = as_float_array(A, self._who, dtype=self.W.dtype)
-        check_batch(A, self.in_features, self._who)
+        A = as_float_array(A, self, dtype=self.W.dtype)
+        check_batch(A, self.in_features, self)
         self.A_prev = A  # a[ℓ-1], kept for g_W in (5.33)
         Z = A @ self.W.T  # z[ℓ] = W[ℓ] a[ℓ-1] + b[ℓ]   (5.2), rows are samples
         if self.b is not None:
@@ -179,8 +179,8 @@ class Dense(Layer):
         or None with ``input_grad=False`` (the first layer of a network needs no input gradient,
         and skipping it saves a product as large as the forward one)."""
         A_prev = self._cached("A_prev")
-        dZ = as_float_array(dZ, self._who + ".backward", dtype=self.W.dtype)
-        check_same_shape(dZ, (A_prev.shape[0], self.out_features), self._who + ".backward",
+        dZ = as_float_array(dZ, (self, ".backward"), dtype=self.W.dtype)
+        check_same_shape(dZ, (A_prev.shape[0], self.out_features), (self, ".backward"),
                          "upstream gradient ∂C/∂z")
         np.matmul(dZ.T, A_prev, out=self.dW)  # g_W = δ a[ℓ-1]ᵀ, summed over the batch   (5.33)
         if self.b is not None:

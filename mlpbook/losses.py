@@ -50,7 +50,7 @@ class Loss:
         return type(self).__name__
 
     def _output(self, output) -> np.ndarray:
-        Y = as_float_array(output, f"{self._who} output")
+        Y = as_float_array(output, (self, " output"))
         if Y.ndim != 2:
             raise ValueError(f"{self._who}: expected the network output as a 2-D array "
                              f"(n, outputs); got shape {Y.shape}")
@@ -58,24 +58,24 @@ class Loss:
 
     def _target_like(self, target, Y: np.ndarray) -> np.ndarray:
         """A target with the shape of the output; (n,) is accepted for an output (n, 1)."""
-        T = as_float_array(target, f"{self._who} target", dtype=Y.dtype)
+        T = as_float_array(target, (self, " target"), dtype=Y.dtype)
         if T.ndim == 1 and Y.shape[1] == 1 and T.shape[0] == Y.shape[0]:
             T = T.reshape(-1, 1)
         if T.shape != Y.shape:
             raise ValueError(f"{self._who}: expected a target of shape {Y.shape} (the shape of the "
                              f"output); got {np.shape(target)}")
-        check_finite(T, self._who, "target")
+        check_finite(T, self, "target")
         return T
 
-    def _reduce(self, per_sample: np.ndarray, grad: np.ndarray, dtype) -> float:
-        """Sum or average per-sample losses; scale the per-sample gradients to match."""
+    def _reduce(self, per_sample: np.ndarray, grad: np.ndarray) -> float:
+        """Sum or average the per-sample losses; scale the per-sample gradients to match.
+        ``grad`` is a fresh array (of the output's dtype) owned by the loss, scaled in place."""
         n = per_sample.shape[0]
+        value = per_sample.sum(dtype=np.float64)
         if self.reduction == "mean":
-            grad = grad / np.asarray(n, dtype=dtype)
-            value = per_sample.sum(dtype=np.float64) / n
-        else:
-            value = per_sample.sum(dtype=np.float64)
-        self._grad = grad.astype(dtype, copy=False)
+            grad /= n
+            value /= n
+        self._grad = grad
         return float(value)
 
 
@@ -86,7 +86,7 @@ class SquaredLoss(Loss):
         Y = self._output(output)
         T = self._target_like(target, Y)
         diff = Y - T
-        return self._reduce(0.5 * np.sum(diff * diff, axis=1), diff, Y.dtype)
+        return self._reduce(0.5 * np.sum(diff * diff, axis=1), diff)
 
 
 class BCELoss(Loss):
@@ -99,7 +99,7 @@ class BCELoss(Loss):
     def forward(self, output, target) -> float:
         P = self._output(output)
         T = self._target_like(target, P)
-        check_finite(P, self._who, "output")
+        check_finite(P, self, "output")
         if P.min() < 0 or P.max() > 1:
             raise ValueError(f"{self._who}: expected probabilities in [0, 1] as output; got values "
                              f"in [{P.min():.4g}, {P.max():.4g}] (use BCEWithLogitsLoss on logits)")
@@ -109,7 +109,7 @@ class BCELoss(Loss):
         per_sample = -np.sum(T * log_p + (1 - T) * log_1mp, axis=1)
         eps = np.asarray(1e-12, dtype=P.dtype)
         grad = (P - T) / np.maximum(P * (1 - P), eps)  # ∂C/∂p = (p − y) / (p(1 − p))
-        return self._reduce(per_sample, grad, P.dtype)
+        return self._reduce(per_sample, grad)
 
 
 class BCEWithLogitsLoss(Loss):
@@ -122,7 +122,7 @@ class BCEWithLogitsLoss(Loss):
         Z = self._output(output)
         T = self._target_like(target, Z)
         per_entry = np.maximum(Z, 0) - Z * T + np.log1p(np.exp(-np.abs(Z)))
-        return self._reduce(per_entry.sum(axis=1), sigmoid(Z) - T, Z.dtype)
+        return self._reduce(per_entry.sum(axis=1), sigmoid(Z) - T)
 
 
 class CrossEntropyLoss(Loss):
@@ -139,19 +139,17 @@ class CrossEntropyLoss(Loss):
         shifted = Z - Z.max(axis=1, keepdims=True)  # log-sum-exp trick: every exponent ≤ 0
         E = np.exp(shifted)
         total = E.sum(axis=1, keepdims=True)
-        logp = shifted - np.log(total)  # log softmax(z)
         grad = E / total  # softmax(z)
         T = np.asarray(target)
         if T.ndim == 1:
-            labels = self._labels(T, n, K)
-            rows = np.arange(n)
-            per_sample = -logp[rows, labels]
+            rows, labels = np.arange(n), self._labels(T, n, K)
+            per_sample = np.log(total[:, 0]) - shifted[rows, labels]  # log Σ_i e^{z_i} − z_k
             grad[rows, labels] -= 1  # (5.20): softmax(z) − e_k
         else:
             T = self._target_like(T, Z)
-            per_sample = -np.sum(T * logp, axis=1)
+            per_sample = -np.sum(T * (shifted - np.log(total)), axis=1)
             grad -= T  # (5.20), for any target distribution
-        return self._reduce(per_sample, grad, Z.dtype)
+        return self._reduce(per_sample, grad)
 
     def _labels(self, labels: np.ndarray, n: int, K: int) -> np.ndarray:
         """Validate integer class labels (n,) in {0, ..., K−1}."""
