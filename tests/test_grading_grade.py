@@ -3,6 +3,7 @@ submissions; reports, determinism, set detection, command-line errors and clean-
 
 import json
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -116,8 +117,18 @@ def test_console_summary_lists_every_submission(capsys):
     assert out[1].split() == ["01.perceptron_update", "passed", "2/2"]
 
 
-def test_a_runaway_answer_does_not_survive_grading(tmp_path):
-    heartbeat = tmp_path / "heartbeat"
+@pytest.fixture
+def shared_dir():
+    """A directory anyone may write to (a sandbox under its own user id cannot write into
+    pytest's private tmp_path)."""
+    path = Path(tempfile.mkdtemp(prefix="mlpbook-test-"))
+    path.chmod(0o777)
+    yield path
+    shutil.rmtree(path)
+
+
+def test_a_runaway_answer_does_not_survive_grading(tmp_path, shared_dir):
+    heartbeat = shared_dir / "heartbeat"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "import time\n\ndef sigmoid(z):\n    end = time.time() + 60\n"
         "    while time.time() < end:\n"
