@@ -193,7 +193,7 @@ def run_timings(names, dtypes, steps: int, rounds: int, warmup: int) -> dict:
     for dtype in dtypes:
         steppers = {name: IMPLEMENTATIONS[name](dtype, np.random.default_rng(0)) for name in names}
         samples = {name: [] for name in names}
-        for name, step in steppers.items():
+        for step in steppers.values():
             time_steps(step, warmup)
         for _ in range(rounds):  # interleave so that machine noise hits every implementation
             for name, step in steppers.items():

@@ -28,8 +28,11 @@ def sig(z):  # written out separately from the package
 # the sets as a whole --------------------------------------------------------------------------
 def test_every_set_has_a_solution_notebook_and_three_to_six_questions():
     assert {"01_perceptron_to_logistic_regression", "02_fully_connected_networks",
-            "04_activation_functions", "05_losses_and_output_layers",
-            "06_backpropagation"} <= set(exercise_sets())
+            "03_expressive_power", "04_activation_functions", "05_losses_and_output_layers",
+            "06_backpropagation", "07_automatic_differentiation",
+            "08_training_and_optimization", "09_initialization_and_vanishing_gradients",
+            "10_batch_normalization", "11_regularization_and_dropout",
+            "12_case_studies"} <= set(exercise_sets())
     assert {p.stem for p in (ROOT / "solutions").glob("*.ipynb")} == set(exercise_sets())
     for s in exercise_sets().values():
         assert 3 <= len(s.questions) <= 6

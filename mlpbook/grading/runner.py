@@ -267,8 +267,8 @@ def run_submission(cells: list[str], questions: list[Question], limits: Limits) 
     job = {"cells": cells, "memory_mb": limits.memory_mb, "file_mb": limits.file_mb,
            "cpu_seconds": int(budget) + 5, "processes": limits.processes, "user": None,
            "reveal": False, "host_mount_ns": None}
-    with _slots.lease() as slot, \
-            tempfile.TemporaryDirectory(prefix="mlpbook-grade-", ignore_cleanup_errors=True) as home:
+    with _slots.lease() as slot, tempfile.TemporaryDirectory(
+            prefix="mlpbook-grade-", ignore_cleanup_errors=True) as home:
         workdir = os.path.join(home, "work")
         os.mkdir(workdir, 0o700)
         if privileges_dropped():
