@@ -28,6 +28,9 @@ NOTEBOOK = "12_case_studies"
 
 #: the accuracy on the held-out digits that earns the points of the training question
 ACCURACY_NEEDED = 0.90
+#: the grader's split of the digits: not the notebook's (rng=0), whose held-out labels the
+#: notebook has at hand
+SPLIT_SEED = 12
 
 
 def _network(weights, biases) -> Sequential:
@@ -74,7 +77,7 @@ def _confusion_cases(rng):
 @cache
 def _split():
     X, y = datasets.digits()
-    return datasets.train_test_split(X, y, test_fraction=0.25, rng=0)
+    return datasets.train_test_split(X, y, test_fraction=0.25, rng=SPLIT_SEED)
 
 
 def train_digit_classifier(X_train, y_train, rng):
@@ -95,7 +98,7 @@ def verify_accuracy(args, got) -> str | None:
     saw."""
     X_test = args[-1]
     _, X_held, _, y_held = _split()
-    if X_test.shape != X_held.shape:
+    if not np.array_equal(X_test, X_held):
         return "the test inputs are not the held-out digits"
     if not isinstance(got, np.ndarray) or got.shape != y_held.shape:
         shape = getattr(got, "shape", None)
