@@ -89,19 +89,21 @@ def readable_copy() -> tuple[Path, Path, list[Path]]:
 @pytest.fixture(scope="module")
 def graded():
     top, batch, targets = readable_copy()
-    before, earlier = digests(batch), (top / "reports" / "earlier-report.json").read_bytes()
     out = top / "reports"
-    start = time.monotonic()
-    code = main(["grade", str(batch), "--set", SET, "--timeout", "2", "--memory", "512",
-                 "--jobs", "2", "--json", str(out / "r.json"), "--csv", str(out / "r.csv")])
-    elapsed = time.monotonic() - start
-    report = json.loads((out / "r.json").read_text())
-    results = {Path(r["submission"]).stem: r for r in report["submissions"]}
-    yield {"code": code, "elapsed": elapsed, "before": before, "after": digests(batch),
-           "results": results, "csv": (out / "r.csv").read_text(), "targets": targets,
-           "earlier": (earlier, (top / "reports" / "earlier-report.json").read_bytes()),
-           "report": report}
-    shutil.rmtree(top)
+    try:
+        before, earlier = digests(batch), (out / "earlier-report.json").read_bytes()
+        start = time.monotonic()
+        code = main(["grade", str(batch), "--set", SET, "--timeout", "2", "--memory", "512",
+                     "--jobs", "2", "--json", str(out / "r.json"), "--csv", str(out / "r.csv")])
+        elapsed = time.monotonic() - start
+        report = json.loads((out / "r.json").read_text())
+        results = {Path(r["submission"]).stem: r for r in report["submissions"]}
+        yield {"code": code, "elapsed": elapsed, "before": before, "after": digests(batch),
+               "results": results, "csv": (out / "r.csv").read_text(), "targets": targets,
+               "earlier": (earlier, (out / "earlier-report.json").read_bytes()),
+               "report": report}
+    finally:
+        shutil.rmtree(top)
 
 
 def test_every_fixture_is_expected():
@@ -312,3 +314,34 @@ def resource_limit() -> int:
     import resource
 
     return resource.getrlimit(resource.RLIMIT_NPROC)[0]
+
+
+@pytest.mark.parametrize("namespaces", ["1", "0"])
+def test_a_cell_that_leaves_its_process_group_does_not_survive(tmp_path, namespaces):
+    """A hanging cell that calls setsid, and whose child does, escapes the process group the
+    runner kills; the PID namespace (everything dies with its first process, which dies with
+    unshare) or the sandbox's own id (all its processes are killed) still ends it. With neither,
+    this documents that it survives (for the 30 s it gives itself)."""
+    beats = Path(tempfile.mkdtemp(prefix="mlpbook-beats-"))
+    beats.chmod(0o777)
+    try:
+        heartbeat = beats / "heartbeat"
+        code = ("import os\nimport time\n\ntry:\n    os.setsid()  # fails for a group leader\n"
+                "except OSError:\n    pass\nif os.fork() == 0:\n    os.setsid()\n"
+                "    end = time.time() + 30\n    while time.time() < end:\n"
+                f"        with open({str(heartbeat)!r}, 'a') as f:\n            f.write('.')\n"
+                "        time.sleep(0.02)\n    os._exit(0)\nwhile True:\n    time.sleep(1)")
+        path = tmp_path / "escape.ipynb"
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), path)
+        exit_code, report = grade_in_subprocess(tmp_path, [path],
+                                                MLPBOOK_GRADER_NAMESPACES=namespaces)
+        assert exit_code == 0
+        [r] = report["submissions"]
+        assert r["cell_errors"][0]["error"] == "timeout: still running after 2 s; skipped"
+        size = heartbeat.stat().st_size
+        time.sleep(0.5)
+        stopped = heartbeat.stat().st_size == size
+        assert size > 0 and stopped is ((namespaces == "1" and isolation() == "namespaces")
+                                        or DROPPED)
+    finally:
+        shutil.rmtree(beats)

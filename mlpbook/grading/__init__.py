@@ -29,8 +29,9 @@ any submitted code runs it drops to that id, so a submission cannot modify or de
 does not own (other submissions, the grader's reports), and a process limit stops fork bombs.
 Run as an ordinary user, a submission can read and write files with that user's rights (it
 starts in an empty temporary directory, with a small environment), so grade a hostile class as
-root or in a container. Either way it can read what everyone may read: an answer that simply
-calls ``mlpbook``'s own implementation passes; read the code if that matters.
+root or in a container. Either way it can read what everyone may read, so keep a class's
+submissions in a folder other users may not read; and an answer that simply calls
+``mlpbook``'s own implementation passes: read the code if that matters.
 
 Adding an exercise set for a chapter
 ------------------------------------

@@ -19,8 +19,9 @@ the environment variable ``MLPBOOK_GRADER_NAMESPACES=0``) it is an ordinary chil
 Privileges: when the grader runs as root, each sandbox runs under a user and group id of its
 own (:func:`sandbox_ids`) with at most ``Limits.processes`` processes, so a submission can
 neither change files it does not own nor fork-bomb the machine (see
-:mod:`mlpbook.grading.privileges`). As root, the namespaces include a private mount namespace
-and a fresh ``/proc``.
+:mod:`mlpbook.grading.privileges`), and when a sandbox is killed every process of its id dies
+with it, even one that left its process group. As root, the namespaces include a private mount
+namespace and a fresh ``/proc``.
 """
 
 from __future__ import annotations
@@ -119,12 +120,18 @@ def _namespace_prefix() -> tuple[str, ...]:
         prefix = (exe, "--pid", "--fork", "--net", "--mount", "--mount-proc")
     else:
         prefix = (exe, "--user", "--map-root-user", "--pid", "--fork", "--net")
-    try:
-        probe = subprocess.run([*prefix, sys.executable, "-c", "import os; print(os.getpid())"],
-                               capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.SubprocessError):
-        return ()
-    return prefix if probe.returncode == 0 and probe.stdout.strip() == b"1" else ()
+    # --kill-child: the namespace's first process dies with unshare, even if it left the
+    # process group that the runner kills (older unshare lacks the option)
+    for candidate in ((*prefix, "--kill-child"), prefix):
+        try:
+            probe = subprocess.run([*candidate, sys.executable, "-c",
+                                    "import os; print(os.getpid())"],
+                                   capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if probe.returncode == 0 and probe.stdout.strip() == b"1":
+            return candidate
+    return ()
 
 
 def isolation() -> str:
@@ -191,6 +198,7 @@ class _Sandbox:
     them when it runs under its own id); ``workdir`` is the submission's, inside it."""
 
     def __init__(self, job: dict, home: str, workdir: str):
+        self.user = job["user"]
         job_path = os.path.join(home, "job.json")
         with open(os.open(job_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w",
                   encoding="utf-8") as f:
@@ -250,14 +258,44 @@ class _Sandbox:
             self.buffer += chunk
 
     def kill(self) -> None:
-        """Kill the sandbox and everything it started (its process group)."""
+        """Kill the sandbox and everything it started: its process group, and under an id of its
+        own every process of that id (also those that left the group with setsid)."""
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        if self.user is not None:
+            _kill_all_of(self.user[0])
         self.proc.wait()
         self.selector.close()
         self.proc.stdout.close()
+
+
+def _kill_all_of(uid: int, rounds: int = 100) -> None:
+    """Kill every live process whose real user id is ``uid`` (a sandbox's own id, so nothing
+    else), as found in /proc. No fork: a thread of the grader may be inside OpenBLAS, whose
+    fork handler can deadlock. Repeated while any is left, since they may still be forking."""
+    for _ in range(rounds):
+        found = []
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(os.path.join(entry.path, "status"), "rb") as f:
+                    fields = dict(line.split(b":", 1) for line in f if b":" in line)
+                if int(fields[b"Uid"].split()[0]) == uid and \
+                        fields[b"State"].split()[0] not in (b"Z", b"X"):
+                    found.append(int(entry.name))
+            except (OSError, KeyError, ValueError, IndexError):
+                continue  # gone meanwhile, or not a process we can read
+        if not found:
+            return
+        for pid in found:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.005)
 
 
 def run_submission(cells: list[str], questions: list[Question], limits: Limits) -> Run:
