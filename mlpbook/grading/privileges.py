@@ -28,10 +28,11 @@ import stat
 import sys
 import time
 
-__all__ = ["drop", "reveal", "blocked_ancestor", "needed_paths", "kill_leftovers"]
+__all__ = ["drop", "reveal", "blocked_ancestor", "needed_paths", "die_with_parent",
+           "become_reaper", "kill_leftovers"]
 
 _MS_NOSUID, _MS_NODEV, _MS_BIND, _MS_MOVE, _MS_REC, _MS_PRIVATE = 2, 4, 4096, 8192, 16384, 1 << 18
-_PR_SET_CHILD_SUBREAPER, _PR_SET_NO_NEW_PRIVS = 36, 38
+_PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER, _PR_SET_NO_NEW_PRIVS = 1, 36, 38
 
 
 def _libc():
@@ -169,6 +170,11 @@ def drop(uid: int, gid: int, processes: int, reveal_paths: list[str] | None = No
     else:
         raise RuntimeError("the sandbox could become root again")
     resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+
+
+def die_with_parent() -> None:
+    """SIGKILL this process when its parent ends (a change of user clears that setting)."""
+    _prctl(_PR_SET_PDEATHSIG, 9)
 
 
 def become_reaper() -> None:

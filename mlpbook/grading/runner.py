@@ -304,7 +304,10 @@ def run_submission(cells: list[str], questions: list[Question], limits: Limits) 
     state = _State(cells, list(questions), limits.timeout, time.monotonic() + budget)
     job = {"cells": cells, "memory_mb": limits.memory_mb, "file_mb": limits.file_mb,
            "cpu_seconds": int(budget) + 5, "processes": limits.processes, "user": None,
-           "reveal": False, "host_mount_ns": None}
+           "reveal": False, "host_mount_ns": None,
+           # the sandbox dies with unshare: it may leave unshare's process group, out of reach
+           # of a kill(0) in a cell (which would otherwise take unshare and so itself down)
+           "leave_group": "--kill-child" in _namespace_prefix()}
     with _slots.lease() as slot, tempfile.TemporaryDirectory(
             prefix="mlpbook-grade-", ignore_cleanup_errors=True) as home:
         workdir = os.path.join(home, "work")

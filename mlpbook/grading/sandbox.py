@@ -162,12 +162,15 @@ def main(job_path: str) -> None:
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
+    if job["leave_group"]:
+        os.setpgid(0, 0)
     user = job["user"]
     if user is not None:  # started as root: become the sandbox's own user before anything else
         uid, gid = user
         needed = privileges.needed_paths(os.getcwd()) if job["reveal"] else None
         privileges.drop(uid, gid, job["processes"], needed, os.path.dirname(job_path),
                         job["host_mount_ns"])
+        privileges.die_with_parent()  # the change of user cleared unshare's --kill-child
     set_limits(job["memory_mb"], job["cpu_seconds"], job["file_mb"])
     # Alone in a PID namespace or under an id of its own, "every process it may signal" is
     # exactly what the submission started: kill those after each cell and each answer.
