@@ -25,8 +25,29 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)  # also sees through links
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def _output_clash(args, files: list[Path]) -> str | None:
+    """Why the --json/--csv outputs may not be written, or None: never over a submission."""
+    outputs = [(flag, Path(out)) for flag, out in (("--json", args.json), ("--csv", args.csv))
+               if out]
+    for flag, out in outputs:
+        for f in files:
+            if _same_file(out, f):
+                return f"{flag} {out} is one of the submissions being graded ({f}); choose " \
+                       "another output file"
+    if len(outputs) == 2 and _same_file(outputs[0][1], outputs[1][1]):
+        return "--json and --csv name the same file"
+    return None
+
+
 def cmd_grade(args) -> int:
-    from .grading.grade import grade_paths, to_csv, to_json
+    from .grading.grade import collect, grade_paths, to_csv, to_json
     from .grading.runner import Limits
     from .grading.sets import exercise_sets
 
@@ -37,6 +58,10 @@ def cmd_grade(args) -> int:
     limits = Limits(timeout=args.timeout, memory_mb=args.memory)
     start = time.perf_counter()
     try:
+        clash = _output_clash(args, collect(args.paths))
+        if clash:
+            print(f"mlpbook grade: {clash}", file=sys.stderr)
+            return 2
         results = grade_paths(args.paths, args.set, limits, jobs=args.jobs)
     except FileNotFoundError as exc:
         print(f"mlpbook grade: {exc}", file=sys.stderr)

@@ -3,6 +3,7 @@ submissions; reports, determinism, set detection, command-line errors and clean-
 
 import json
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -116,8 +117,18 @@ def test_console_summary_lists_every_submission(capsys):
     assert out[1].split() == ["01.perceptron_update", "passed", "2/2"]
 
 
-def test_a_runaway_answer_does_not_survive_grading(tmp_path):
-    heartbeat = tmp_path / "heartbeat"
+@pytest.fixture
+def shared_dir():
+    """A directory anyone may write to (a sandbox under its own user id cannot write into
+    pytest's private tmp_path)."""
+    path = Path(tempfile.mkdtemp(prefix="mlpbook-test-"))
+    path.chmod(0o777)
+    yield path
+    shutil.rmtree(path)
+
+
+def test_a_runaway_answer_does_not_survive_grading(tmp_path, shared_dir):
+    heartbeat = shared_dir / "heartbeat"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "import time\n\ndef sigmoid(z):\n    end = time.time() + 60\n"
         "    while time.time() < end:\n"
@@ -131,3 +142,21 @@ def test_a_runaway_answer_does_not_survive_grading(tmp_path):
     beats = heartbeat.stat().st_size
     time.sleep(0.5)
     assert beats > 0 and heartbeat.stat().st_size == beats, "the timed-out answer still runs"
+
+
+def test_reports_are_never_written_over_a_submission(tmp_path, capsys):
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    victim = batch / "alice_01_perceptron_to_logistic_regression.ipynb"
+    shutil.copy(SOLUTIONS / "01_perceptron_to_logistic_regression.ipynb", victim)
+    link = tmp_path / "link.json"
+    link.symlink_to(victim)
+    before = victim.read_bytes()
+    for args in (["--json", str(victim)], ["--csv", str(batch / ".." / "batch" / victim.name)],
+                 ["--json", str(link)]):
+        assert main(["grade", str(batch), *args]) == 2
+        assert "is one of the submissions being graded" in capsys.readouterr().err
+    assert main(["grade", str(victim), "--json", str(tmp_path / "r"), "--csv",
+                 str(tmp_path / "r")]) == 2
+    assert "--json and --csv name the same file" in capsys.readouterr().err
+    assert victim.read_bytes() == before and not (tmp_path / "r").exists()

@@ -21,13 +21,17 @@ so nothing the submission does to its own process (editing or deleting check cel
 monkeypatching NumPy or this package, printing "passed") can change a score. Statuses per
 question: passed, failed, error, timeout, missing (not attempted).
 
-On Linux, where user namespaces are allowed, each sandbox also runs in its own PID and network
-namespaces (see :func:`mlpbook.grading.runner.isolation`): it cannot see or signal the grader or
-any other process, has no network, and leaves nothing running. It is still not a full jail: it
-can read and write files with the grader's user rights (it starts in an empty temporary
-directory, with a small environment), so for a hostile class run the grader as an unprivileged
-user or in a container. An answer that simply calls ``mlpbook``'s own implementation passes; read
-the code if that matters.
+On Linux, where ``unshare`` works, each sandbox also runs in its own PID and network namespaces
+(see :func:`mlpbook.grading.runner.isolation`): it cannot see or signal the grader or any other
+process, has no network, and leaves nothing running. Run as root (as in CI), the grader also
+gives every sandbox a user and group id of its own (:mod:`mlpbook.grading.privileges`): before
+any submitted code runs it drops to that id, so a submission cannot modify or delete files it
+does not own (other submissions, the grader's reports), and a process limit stops fork bombs.
+Run as an ordinary user, a submission can read and write files with that user's rights (it
+starts in an empty temporary directory, with a small environment), so grade a hostile class as
+root or in a container. Either way it can read what everyone may read, so keep a class's
+submissions in a folder other users may not read; and an answer that simply calls
+``mlpbook``'s own implementation passes: read the code if that matters.
 
 Adding an exercise set for a chapter
 ------------------------------------
@@ -37,7 +41,10 @@ Adding an exercise set for a chapter
    ``reference`` (the model answer, ideally calling ``mlpbook``), ``cases(rng)`` returning
    :func:`case` objects (a label saying what the case tests, then the arguments), and if needed
    ``rtol``/``atol``, ``returns`` (names of returned items), ``strict_fp`` (overflow is an error)
-   or ``verify`` (for answers that are not unique). The module is found automatically.
+   or ``verify`` (for answers that are not unique or random). A question whose answer trains a
+   model uses ``protocol="fit_predict"`` (the student's function returns a predictor; only its
+   predictions on the test inputs come back, and ``verify`` scores them) and may get more time
+   with ``time_factor``. The module is found automatically.
 2. Write ``solutions/<stem>.ipynb``: for each question a markdown statement with the points, a
    code cell defining the function with the solution between ``### BEGIN SOLUTION`` and
    ``### END SOLUTION``, and a cell ``check("07.name")``. Execute it top to bottom on a fresh

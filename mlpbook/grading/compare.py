@@ -35,6 +35,9 @@ def show(value, limit: int = 12) -> str:
         inner = ", ".join(show(v, limit) for v in value[:limit])
         more = ", ..." if len(value) > limit else ""
         return f"[{inner}{more}]" if isinstance(value, list) else f"({inner}{more})"
+    if isinstance(value, dict):
+        items = [f"{k!r}: {show(v, limit)}" for k, v in list(value.items())[:limit]]
+        return "{" + ", ".join(items) + (", ..." if len(value) > limit else "") + "}"
     if isinstance(value, float):
         text = repr(value)
         return text if len(text) <= 12 else f"{value:.6g}"

@@ -16,7 +16,7 @@ from contextlib import nullcontext
 import numpy as np
 
 from . import wire
-from .questions import Outcome, Question, Verdict
+from .questions import Outcome, Question, Verdict, invoke
 from .questions import describe_exception as describe
 from .sets import get_question
 
@@ -35,7 +35,7 @@ def run_case(function, question: Question, args: tuple) -> Outcome:
         else nullcontext()
     try:
         with fp:
-            value = function(*args)
+            value = invoke(function, args, question.protocol)
     except NotImplementedError:
         return Outcome(raised="NotImplementedError", not_implemented=True)
     except Exception as exc:

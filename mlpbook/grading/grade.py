@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .. import __version__
 from .questions import ExerciseSet, Verdict
-from .runner import Limits, SandboxError, isolation, run_submission
+from .runner import Limits, SandboxError, isolation, privileges_dropped, run_submission
 from .sets import exercise_sets
 from .submission import read_submission, set_name_of
 
@@ -100,7 +100,7 @@ def grade_paths(paths, set_name: str | None = None, limits: Limits | None = None
     isolation()  # probe the namespaces and compute the reference answers before any thread
     for s in exercise_sets().values():
         for q in s.questions:
-            q.expected  # noqa: B018
+            q.expected  # noqa: B018  (empty for questions judged by verify)
 
     def one(f):
         try:
@@ -119,7 +119,7 @@ def grade_paths(paths, set_name: str | None = None, limits: Limits | None = None
 def to_json(results: list[dict], limits: Limits) -> str:
     report = {"mlpbook_version": __version__,
               "sandbox": {"timeout_s": limits.timeout, "memory_mb": limits.memory_mb,
-                          "isolation": isolation()},
+                          "isolation": isolation(), "own_user": privileges_dropped()},
               "submissions": results}
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 

@@ -6,6 +6,11 @@ every run and on every machine), and the ``reference`` implementation that defin
 answer. The grader calls the student's function on each case in a sandbox and gets back an
 :class:`Outcome` per case; :meth:`Question.judge` turns the outcomes into a :class:`Verdict`.
 The in-notebook ``check(...)`` uses the same judge, so feedback and grade never disagree.
+
+Most questions call the function on each case (protocol "call"). A question with protocol
+"fit_predict" asks for a *training* function instead: :func:`invoke` calls it on the training
+part of the case, then calls what it returned on the test inputs, so only predictions (plain
+data) leave the sandbox and the grader scores them itself (see :func:`invoke`).
 """
 
 from __future__ import annotations
@@ -21,11 +26,14 @@ import numpy as np
 
 from .compare import compare, show
 
-__all__ = ["Case", "case", "describe_exception", "Question", "ExerciseSet", "Outcome", "Verdict",
-           "STATUSES"]
+__all__ = ["Case", "case", "describe_exception", "invoke", "Question", "ExerciseSet", "Outcome",
+           "Verdict", "STATUSES", "PROTOCOLS"]
 
 #: Per-question statuses, as written to the JSON and CSV reports.
 STATUSES = ("passed", "failed", "error", "timeout", "missing")
+
+#: How the student's function is called on a case (see :func:`invoke`).
+PROTOCOLS = ("call", "fit_predict")
 
 
 def describe_exception(exc: BaseException) -> str:
@@ -50,6 +58,29 @@ class Case:
 
 def case(label: str, *args) -> Case:
     return Case(label, tuple(args))
+
+
+def invoke(function, args, protocol: str = "call"):
+    """Call a student's (or the reference) ``function`` on the arguments of one case.
+
+    "call": ``function(*args)``.
+    "fit_predict": ``args = (*training_args, seed, X_test)``; ``model = function(*training_args,
+    np.random.default_rng(seed))`` must return a function of the inputs or an object with a
+    ``predict`` method, and the result is ``np.asarray(model(X_test))`` (or ``model.predict``).
+    The test labels never enter the call: the grader keeps them and scores the predictions.
+    """
+    if protocol == "call":
+        return function(*args)
+    if protocol == "fit_predict":
+        *training, seed, X_test = args
+        model = function(*training, np.random.default_rng(seed))
+        predict = model if callable(model) else getattr(model, "predict", None)
+        if not callable(predict):
+            raise TypeError(f"{getattr(function, '__name__', 'the function')} returned "
+                            f"{type(model).__name__}; expected a function of the inputs or a "
+                            "model with a predict method")
+        return np.asarray(predict(X_test))
+    raise ValueError(f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}")
 
 
 @dataclass(frozen=True)
@@ -88,6 +119,9 @@ class Question:
         overflow is an error even when the final value happens to look right.
     verify : ``verify(args, returned) -> message | None`` replaces the comparison with the
         reference, for questions whose answers are not unique (the reference must pass it).
+    protocol : how the function is called on a case, "call" or "fit_predict" (:func:`invoke`).
+    time_factor : this question may take ``time_factor`` times the grader's per-question time
+        limit (for answers that train a model); the submission's total time grows to match.
     """
 
     id: str
@@ -101,6 +135,8 @@ class Question:
     returns: tuple[str, ...] | None = None
     strict_fp: bool = False
     verify: Callable[[tuple, Any], str | None] | None = None
+    protocol: str = "call"
+    time_factor: float = 1.0
 
     def __post_init__(self):
         if not self.name.isidentifier():
@@ -108,6 +144,14 @@ class Question:
                              f"got {self.name!r}")
         if not (isinstance(self.points, int) and self.points > 0):
             raise ValueError(f"Question {self.id}: points must be a positive integer")
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(f"Question {self.id}: protocol must be one of {PROTOCOLS}; "
+                             f"got {self.protocol!r}")
+        if not self.time_factor >= 1:
+            raise ValueError(f"Question {self.id}: time_factor must be at least 1")
+        if self.protocol == "fit_predict" and self.verify is None:
+            raise ValueError(f"Question {self.id}: a fit_predict question needs verify (its "
+                             "predictions are scored, not compared)")
 
     @property
     def seed(self) -> int:
@@ -122,8 +166,12 @@ class Question:
 
     @cached_property
     def expected(self) -> list:
-        """The reference answer for every case (computed once, on private copies of the inputs)."""
-        return [self.reference(*copy.deepcopy(c.args)) for c in self.make_cases()]
+        """The reference answer for every case (computed once, on private copies of the inputs);
+        empty for a question judged by ``verify``, which needs none."""
+        if self.verify is not None:
+            return []
+        return [invoke(self.reference, copy.deepcopy(c.args), self.protocol)
+                for c in self.make_cases()]
 
     def judge(self, outcomes: list[Outcome]) -> Verdict:
         """Passed when every case passes; otherwise the first failing case decides the status."""
@@ -134,7 +182,8 @@ class Question:
         if all(o.not_implemented for o in outcomes):
             return Verdict("missing", 0,
                            f"not attempted: {self.name} raises NotImplementedError")
-        for i, (c, o, want) in enumerate(zip(cases, outcomes, self.expected, strict=True)):
+        expected = self.expected or [None] * len(cases)
+        for i, (c, o, want) in enumerate(zip(cases, outcomes, expected, strict=True)):
             where = f"case {i + 1} of {len(cases)}, {c.label}: {self.call(c)}"
             if o.problem is not None:
                 return Verdict("error", 0, f"{where}\n{o.problem}")
@@ -151,6 +200,10 @@ class Question:
 
     def call(self, c: Case) -> str:
         """The call of a case as text, e.g. ``sigmoid(array([-1000., 1000.]))``."""
+        if self.protocol == "fit_predict":
+            *training, seed, X_test = c.args
+            args = ", ".join([*(show(a) for a in training), f"np.random.default_rng({seed!r})"])
+            return f"{self.name}({args}), then its predictions on {show(X_test)}"
         return f"{self.name}({', '.join(show(a) for a in c.args)})"
 
 

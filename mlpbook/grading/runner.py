@@ -6,13 +6,22 @@ silent or dead sandbox is killed with its whole process group and started again 
 or the question that hung or crashed, and the answers are judged by the caller against reference
 answers computed in this process.
 
-Time: each code cell and each question may take ``timeout`` seconds of wall-clock time; a whole
-submission, restarts included, at most ``timeout * (number of questions + 4)`` seconds.
+Time: each code cell may take ``timeout`` seconds of wall-clock time, and each question
+``timeout`` times its ``time_factor`` (1 for most); a whole submission, restarts included, at most
+``timeout * (sum of the time factors + 4)`` seconds.
 
-Isolation: on Linux, where ``unshare`` can create user namespaces, each sandbox also gets its own
-PID and network namespaces: it sees no other process (so it cannot signal the grader), has no
-network, and everything it started dies with it. Elsewhere (or with the environment variable
-``MLPBOOK_GRADER_NAMESPACES=0``) it is an ordinary child process; see :func:`isolation`.
+Isolation: on Linux, where ``unshare`` works, each sandbox also gets its own PID and network
+namespaces: it sees no other process (so it cannot signal the grader), has no network, and
+everything it started dies with it. Without root this needs user namespaces. Elsewhere (or with
+the environment variable ``MLPBOOK_GRADER_NAMESPACES=0``) it is an ordinary child process; see
+:func:`isolation`.
+
+Privileges: when the grader runs as root, each sandbox runs under a user and group id of its
+own (:func:`sandbox_ids`) with at most ``Limits.processes`` processes, so a submission can
+neither change files it does not own nor fork-bomb the machine (see
+:mod:`mlpbook.grading.privileges`), and when a sandbox is killed every process of its id dies
+with it, even one that left its process group. As root, the namespaces include a private mount
+namespace and a fresh ``/proc``.
 """
 
 from __future__ import annotations
@@ -25,7 +34,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -33,10 +44,18 @@ from pathlib import Path
 from . import wire
 from .questions import Outcome, Question
 
-__all__ = ["Limits", "Answer", "Run", "SandboxError", "isolation", "run_submission"]
+__all__ = ["Limits", "Answer", "Run", "SandboxError", "isolation", "privileges_dropped",
+           "sandbox_ids", "run_submission"]
 
 MAX_REPORT_BYTES = 64 << 20  # a sandbox that writes more than this is cut off
 STARTUP_SECONDS = 30.0
+
+#: First user/group id of the sandboxes of a grader running as root (override with the
+#: environment variable MLPBOOK_GRADER_UID_BASE). The ids up to UID_BASE + SLOTS * pid_max
+#: (2^26 for the largest pid_max) must not belong to any account.
+UID_BASE = 0x70000000
+#: Sandboxes one grader process runs at the same time as root (more submissions wait their turn).
+SLOTS = 16
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,7 @@ class Limits:
     timeout: float = 10.0  # seconds per cell and per question
     memory_mb: int = 1024  # address space of each sandbox process
     file_mb: int = 16  # largest file a submission may write (in its temporary directory)
+    processes: int = 64  # processes and threads of a sandbox (when it runs under its own id)
 
 
 @dataclass
@@ -89,19 +109,29 @@ def _child_env(workdir: str) -> dict:
 
 @cache
 def _namespace_prefix() -> tuple[str, ...]:
-    """The ``unshare`` command that runs a program in new user, PID and network namespaces, or
-    () where that does not work (not Linux, no unshare, user namespaces not allowed)."""
+    """The ``unshare`` command that runs a program in new PID and network namespaces (and, as
+    root, a mount namespace with its own /proc; otherwise a user namespace), or () where that
+    does not work (not Linux, no unshare, namespaces not allowed)."""
     exe = shutil.which("unshare")
     if exe is None or not sys.platform.startswith("linux") or \
             os.environ.get("MLPBOOK_GRADER_NAMESPACES") == "0":
         return ()
-    prefix = (exe, "--user", "--map-root-user", "--pid", "--fork", "--net")
-    try:
-        probe = subprocess.run([*prefix, sys.executable, "-c", "import os; print(os.getpid())"],
-                               capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.SubprocessError):
-        return ()
-    return prefix if probe.returncode == 0 and probe.stdout.strip() == b"1" else ()
+    if privileges_dropped():  # root needs no user namespace; it could not switch users in one
+        prefix = (exe, "--pid", "--fork", "--net", "--mount", "--mount-proc")
+    else:
+        prefix = (exe, "--user", "--map-root-user", "--pid", "--fork", "--net")
+    # --kill-child: the namespace's first process dies with unshare, even if it left the
+    # process group that the runner kills (older unshare lacks the option)
+    for candidate in ((*prefix, "--kill-child"), prefix):
+        try:
+            probe = subprocess.run([*candidate, sys.executable, "-c",
+                                    "import os; print(os.getpid())"],
+                                   capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if probe.returncode == 0 and probe.stdout.strip() == b"1":
+            return candidate
+    return ()
 
 
 def isolation() -> str:
@@ -109,15 +139,73 @@ def isolation() -> str:
     return "namespaces" if _namespace_prefix() else "process"
 
 
-class _Sandbox:
-    """One sandbox process (leader of its own process group) and the reader of its reports."""
+def privileges_dropped() -> bool:
+    """True when the grader runs as root, so that each sandbox drops to a user of its own."""
+    return hasattr(os, "setresuid") and os.geteuid() == 0
 
-    def __init__(self, job: dict, workdir: str):
-        job_path = os.path.join(workdir, "job.json")
-        with open(job_path, "w", encoding="utf-8") as f:
+
+class _Slots:
+    """The sandbox slots of this grader process (each one a user id while it is leased)."""
+
+    def __init__(self, n: int):
+        self.free, self.cond = list(range(n)), threading.Condition()
+
+    @contextmanager
+    def lease(self):
+        with self.cond:
+            while not self.free:
+                self.cond.wait()
+            slot = self.free.pop(0)
+        try:
+            yield slot
+        finally:
+            with self.cond:
+                self.free.append(slot)
+                self.cond.notify()
+
+
+_slots = _Slots(SLOTS)
+
+
+def sandbox_ids(slot: int, pid: int | None = None) -> int:
+    """The user and group id of sandbox ``slot`` of the grader process ``pid`` (default: this
+    one): ``UID_BASE + SLOTS * pid + slot``. Distinct for every sandbox running on the machine at
+    the same time, even across grader processes, since no two live processes share a pid."""
+    if not 0 <= slot < SLOTS:
+        raise ValueError(f"slot must be in [0, {SLOTS}); got {slot}")
+    base = int(os.environ.get("MLPBOOK_GRADER_UID_BASE", UID_BASE))
+    ident = base + SLOTS * (os.getpid() if pid is None else pid) + slot
+    if not 65536 <= ident < 2**31:
+        raise SandboxError(f"sandbox user id {ident} is out of range (check "
+                           "MLPBOOK_GRADER_UID_BASE)")
+    import grp
+    import pwd
+
+    for lookup, what in ((pwd.getpwuid, "user"), (grp.getgrgid, "group")):
+        try:
+            entry = lookup(ident)
+        except KeyError:
+            continue
+        raise SandboxError(f"sandbox id {ident} belongs to the {what} {entry[0]!r}; choose "
+                           "another MLPBOOK_GRADER_UID_BASE")
+    return ident
+
+
+class _Sandbox:
+    """One sandbox process (leader of its own process group) and the reader of its reports.
+
+    ``home`` holds the job and the sandbox's stderr (the submission can neither replace nor read
+    them when it runs under its own id); ``workdir`` is the submission's, inside it."""
+
+    def __init__(self, job: dict, home: str, workdir: str):
+        self.user = job["user"]
+        job_path = os.path.join(home, "job.json")
+        with open(os.open(job_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w",
+                  encoding="utf-8") as f:
             json.dump(job, f)
-        self.stderr_path = os.path.join(workdir, "sandbox-stderr.txt")
-        with open(self.stderr_path, "wb") as stderr:
+        self.stderr_path = os.path.join(home, "sandbox-stderr.txt")
+        with open(os.open(self.stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+                  "wb") as stderr:
             self.proc = subprocess.Popen(
                 [*_namespace_prefix(), sys.executable, "-m", "mlpbook.grading.sandbox", job_path],
                 cwd=workdir,
@@ -170,28 +258,74 @@ class _Sandbox:
             self.buffer += chunk
 
     def kill(self) -> None:
-        """Kill the sandbox and everything it started (its process group)."""
+        """Kill the sandbox and everything it started: its process group, and under an id of its
+        own every process of that id (also those that left the group with setsid)."""
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        if self.user is not None:
+            _kill_all_of(self.user[0])
         self.proc.wait()
         self.selector.close()
         self.proc.stdout.close()
 
 
+def _kill_all_of(uid: int, rounds: int = 100) -> None:
+    """Kill every live process whose real user id is ``uid`` (a sandbox's own id, so nothing
+    else), as found in /proc. No fork: a thread of the grader may be inside OpenBLAS, whose
+    fork handler can deadlock. Repeated while any is left, since they may still be forking."""
+    for _ in range(rounds):
+        found = []
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(os.path.join(entry.path, "status"), "rb") as f:
+                    fields = dict(line.split(b":", 1) for line in f if b":" in line)
+                if int(fields[b"Uid"].split()[0]) == uid and \
+                        fields[b"State"].split()[0] not in (b"Z", b"X"):
+                    found.append(int(entry.name))
+            except (OSError, KeyError, ValueError, IndexError):
+                continue  # gone meanwhile, or not a process we can read
+        if not found:
+            return
+        for pid in found:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.005)
+
+
 def run_submission(cells: list[str], questions: list[Question], limits: Limits) -> Run:
     """Execute ``cells`` and call the function of every question on its cases, in sandboxes."""
-    budget = limits.timeout * (len(questions) + 4)
+    budget = limits.timeout * (sum(q.time_factor for q in questions) + 4)
     state = _State(cells, list(questions), limits.timeout, time.monotonic() + budget)
     job = {"cells": cells, "memory_mb": limits.memory_mb, "file_mb": limits.file_mb,
-           "cpu_seconds": int(budget) + 5}
-    with tempfile.TemporaryDirectory(prefix="mlpbook-grade-") as workdir:
+           "cpu_seconds": int(budget) + 5, "processes": limits.processes, "user": None,
+           "reveal": False, "host_mount_ns": None,
+           # the sandbox dies with unshare: it may leave unshare's process group, out of reach
+           # of a kill(0) in a cell (which would otherwise take unshare and so itself down)
+           "leave_group": "--kill-child" in _namespace_prefix()}
+    with _slots.lease() as slot, tempfile.TemporaryDirectory(
+            prefix="mlpbook-grade-", ignore_cleanup_errors=True) as home:
+        workdir = os.path.join(home, "work")
+        os.mkdir(workdir, 0o700)
+        if privileges_dropped():
+            ident = sandbox_ids(slot)
+            job["user"] = [ident, ident]
+            os.chown(workdir, ident, ident)
+            os.chmod(home, 0o711)  # the sandbox may pass through to its workdir, not list
+            if _namespace_prefix():
+                job["reveal"] = True
+                job["host_mount_ns"] = os.readlink("/proc/self/ns/mnt")
         while True:
             job["skip"] = sorted(state.skip)
             job["questions"] = [{"id": q.id, "name": q.name, "strict_fp": q.strict_fp,
-                                 "cases": state.encoded[q.id]} for q in state.pending]
-            box = _Sandbox(job, workdir)
+                                 "protocol": q.protocol, "cases": state.encoded[q.id]}
+                                for q in state.pending]
+            box = _Sandbox(job, home, workdir)
             try:
                 box.wait_ready()
                 again = state.follow(box)
@@ -219,8 +353,8 @@ class _State:
         self.skip: set[int] = set()
         self.restarts = 0
 
-    def deadline(self) -> float:
-        return min(time.monotonic() + self.timeout, self.give_up)
+    def deadline(self, factor: float = 1.0) -> float:
+        return min(time.monotonic() + self.timeout * factor, self.give_up)
 
     def follow(self, box: _Sandbox) -> bool:
         """Read the sandbox's reports; True when it must be restarted (after a hang or crash)."""
@@ -263,10 +397,10 @@ class _State:
 
     def _question(self, box: _Sandbox, q: Question) -> tuple[Answer, bool]:
         """The answer to ``q``, and whether the sandbox must be restarted afterwards."""
-        answer = None
+        answer, deadline = None, self.deadline(q.time_factor)
         try:
             while True:
-                report = box.next_report(self.deadline())
+                report = box.next_report(deadline)
                 if report.get("question") != q.id:
                     continue
                 if "exit" in report:
@@ -279,7 +413,7 @@ class _State:
         except _Timeout:
             if time.monotonic() >= self.give_up:
                 raise
-            return Answer("timeout", f"did not return within {self.timeout:g} s "
+            return Answer("timeout", f"did not return within {self.timeout * q.time_factor:g} s "
                                      "(an infinite loop?)"), True
         except _Ended:
             return answer or Answer("error", "the sandbox died while running the answer"), True
@@ -316,6 +450,9 @@ def _outcome(data) -> Outcome:
 
 
 def _ended_message(how: str) -> str:
+    if how.startswith("not started"):
+        return (f"the answer's process could not be started: {how[len('not started'):].strip()}"
+                " (does the notebook leave processes running?)")
     if how == "ok":
         return "the answer's process ended without returning a result (os._exit?)"
     if how.startswith("exited with code"):

@@ -2,16 +2,20 @@
 
 The grader starts ``python -m mlpbook.grading.sandbox JOB`` in an empty temporary directory.
 Trusted code runs first: it reads the job (code cells, cells to skip, and for each question the
-function name and the inputs to call it on), lowers its resource limits (address space, CPU time,
-file size, no core dumps), and points stdin, stdout and stderr at /dev/null, keeping a private
-duplicate of stdout for its reports. Printed output of the submission is therefore never read.
+function name, how to call it and the inputs to call it on), points stdin, stdout and stderr at
+/dev/null, keeping a private duplicate of stdout for its reports (printed output of the
+submission is therefore never read), drops to a user of its own when started as root
+(:mod:`mlpbook.grading.privileges`; then at most ``processes`` processes may run), and lowers its
+resource limits (address space, CPU time, file size, no core dumps).
 
 Then it executes the code cells in order, each in ``try/except``, so a broken cell costs only
 what depends on it, and for each question forks a process that calls the student's function on
 each input and reports what it returned, encoded by :mod:`mlpbook.grading.wire` (no pickle). A
-crash or ``os._exit`` in an answer ends only that fork. This process decides nothing: the grader
-compares the reports with reference answers computed in its own process, and enforces the time
-limits by killing this process group.
+crash or ``os._exit`` in an answer ends only that fork. When the sandbox is alone in its PID
+namespace or runs under an id of its own, every process a cell or an answer leaves behind is
+killed after that cell or answer, so the next one starts clean. This process decides nothing:
+the grader compares the reports with reference answers computed in its own process, and
+enforces the time limits by killing this process group.
 
 Reports, one JSON object per line:
     {"ready": true}                                          before the first cell
@@ -32,13 +36,15 @@ import sys
 
 import numpy as np
 
-from . import feedback, wire
+from . import feedback, privileges, wire
 from .questions import describe_exception as describe
+from .questions import invoke
 
 # Captured before any submitted code runs, which could replace the module attributes.
 _fork, _exit, _waitpid, _write = os.fork, os._exit, os.waitpid, os.write
 _dumps, _errstate = json.dumps, np.errstate
-_encode, _decode, _WireError = wire.encode, wire.decode, wire.WireError
+_encode, _decode, _WireError, _invoke = wire.encode, wire.decode, wire.WireError, invoke
+_kill_leftovers = privileges.kill_leftovers
 
 _MAGIC = re.compile(r"^\s*[%!]")
 
@@ -70,7 +76,8 @@ class Reporter:
             data = data[_write(self.fd, data):]
 
 
-def run_cells(cells: list[str], skip: set[int], namespace: dict, report: Reporter) -> None:
+def run_cells(cells: list[str], skip: set[int], namespace: dict, report: Reporter,
+              tidy=lambda: None) -> None:
     for i, src in enumerate(cells):
         if i in skip:
             continue
@@ -79,6 +86,7 @@ def run_cells(cells: list[str], skip: set[int], namespace: dict, report: Reporte
             exec(compile(python_source(src), "<cell>", "exec"), namespace)
         except BaseException as exc:  # SystemExit, KeyboardInterrupt and MemoryError included
             error = describe(exc)
+        tidy()
         report.send({"cell": i, "error": error})
 
 
@@ -93,15 +101,15 @@ def answer(question: dict, namespace: dict, report: Reporter) -> None:
         report.send({"question": qid, "problem": f"{name} is a {type(function).__name__}, "
                                                  "not a function"})
         return
-    outcomes = []
+    outcomes, protocol = [], question["protocol"]
     for encoded in question["cases"]:
         args = _decode(encoded)
         try:
             if question["strict_fp"]:
                 with _errstate(over="raise", divide="raise", invalid="raise"):
-                    value = function(*args)
+                    value = _invoke(function, args, protocol)
             else:
-                value = function(*args)
+                value = _invoke(function, args, protocol)
         except NotImplementedError:
             outcomes.append({"raised": "NotImplementedError", "not_implemented": True})
             continue
@@ -130,7 +138,11 @@ def how_it_ended(status: int) -> str:
 
 
 def ask(question: dict, namespace: dict, report: Reporter) -> None:
-    pid = _fork()
+    try:
+        pid = _fork()
+    except OSError as exc:  # e.g. the process limit, reached by processes a cell left running
+        report.send({"question": question["id"], "exit": f"not started ({describe(exc)})"})
+        return
     if pid == 0:
         code = 0
         try:
@@ -150,14 +162,30 @@ def main(job_path: str) -> None:
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
+    if job["leave_group"]:
+        os.setpgid(0, 0)
+    user = job["user"]
+    if user is not None:  # started as root: become the sandbox's own user before anything else
+        uid, gid = user
+        needed = privileges.needed_paths(os.getcwd()) if job["reveal"] else None
+        privileges.drop(uid, gid, job["processes"], needed, os.path.dirname(job_path),
+                        job["host_mount_ns"])
+        privileges.die_with_parent()  # the change of user cleared unshare's --kill-child
     set_limits(job["memory_mb"], job["cpu_seconds"], job["file_mb"])
+    # Alone in a PID namespace or under an id of its own, "every process it may signal" is
+    # exactly what the submission started: kill those after each cell and each answer.
+    alone = user is not None or os.getpid() == 1
+    if alone:
+        privileges.become_reaper()
+    tidy = _kill_leftovers if alone else (lambda: None)
     feedback.GRADING = True  # check(...) cells do nothing here
     report.send({"ready": True})
     namespace = {"__name__": "__main__", "__builtins__": builtins,
                  "display": lambda *objects, **options: None}  # as in Jupyter, minus the output
-    run_cells(job["cells"], set(job["skip"]), namespace, report)
+    run_cells(job["cells"], set(job["skip"]), namespace, report, tidy)
     for question in job["questions"]:
         ask(question, namespace, report)
+        tidy()
 
 
 if __name__ == "__main__":

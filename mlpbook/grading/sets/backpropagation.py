@@ -8,21 +8,13 @@ from itertools import pairwise
 import numpy as np
 
 from ...activations import ReLU, Sigmoid
+from ...datasets import example2
 from ...layers import Dense
 from ...losses import SquaredLoss
 from ...sequential import Sequential
 from ..questions import Question, case
 
 NOTEBOOK = "06_backpropagation"
-
-# Example 2 of seed 002: inputs, targets and the initial weights in the slides' row convention.
-EXAMPLE2_X = np.array([[0.77, 0.02], [0.63, 0.75], [0.50, 0.22], [0.20, 0.76], [0.17, 0.09],
-                       [0.69, 0.95], [0.00, 0.51], [0.81, 0.61]])
-EXAMPLE2_D = np.array([[0.44, -0.42], [0.84, 0.43], [0.09, -0.72], [-0.25, 0.35],
-                       [-0.12, -0.13], [0.24, 0.03], [0.30, 0.20], [0.61, 0.04]])
-EXAMPLE2_W = np.array([[-3.97, 1.10, 0.42], [2.79, -2.64, 3.13]])
-EXAMPLE2_V = np.array([[3.58, -1.58], [-3.58, -1.75], [-3.38, 2.88]])
-EXAMPLE2_ALPHA = 0.05
 
 
 def _dense(W, b, dtype=np.float64) -> Dense:
@@ -85,8 +77,9 @@ def example2_epoch(X, D, W, b, V, c, alpha):
 
 def _example2_cases(rng):
     other = [(5, 3, 4, 2), (1, 2, 3, 1)]
-    out = [case("Example 2 of seed 002, epoch 1", EXAMPLE2_X, EXAMPLE2_D, EXAMPLE2_W,
-                np.zeros(3), EXAMPLE2_V, np.zeros(2), EXAMPLE2_ALPHA)]
+    ex = example2()  # the data and initial weights of the slides, in their row convention
+    out = [case("Example 2 of seed 002, epoch 1", ex["X"], ex["D"], ex["W"], ex["b"], ex["V"],
+                ex["c"], ex["lr"])]
     for n, n_in, m, k in other:
         out.append(case(f"{n} patterns, {n_in} inputs, {m} hidden, {k} outputs",
                         rng.random((n, n_in)), rng.standard_normal((n, k)),

@@ -1,0 +1,124 @@
+"""Exercises of chapter 12: the predictions of a softmax network, a confusion matrix, and a digit
+classifier trained on the bundled 8×8 digits (``mb.datasets.digits``) that must classify held-out
+digits well.
+
+The training question uses the "fit_predict" protocol (:func:`mlpbook.grading.questions.invoke`):
+the sandbox receives the training data and the *inputs* of the test set, calls the student's
+``train_digit_classifier(X_train, y_train, rng)`` and returns only its predicted labels. The
+test labels never leave the grader, which computes the accuracy itself.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from itertools import pairwise
+
+import numpy as np
+
+from ... import datasets
+from ...activations import ReLU
+from ...layers import Dense
+from ...losses import CrossEntropyLoss
+from ...optim import Adam
+from ...sequential import Sequential
+from ...training import fit, predict
+from ..questions import Question, case
+
+NOTEBOOK = "12_case_studies"
+
+#: the accuracy on the held-out digits that earns the points of the training question
+ACCURACY_NEEDED = 0.90
+#: the grader's split of the digits: not the notebook's (rng=0), whose held-out labels the
+#: notebook has at hand
+SPLIT_SEED = 12
+
+
+def _network(weights, biases) -> Sequential:
+    layers = []
+    for ell, (W, b) in enumerate(zip(weights, biases, strict=True)):
+        dense = Dense(W.shape[1], W.shape[0], init="zeros")
+        dense.W[...], dense.b[...] = W, b
+        layers += [dense] if ell == len(weights) - 1 else [dense, ReLU()]
+    return Sequential(*layers)
+
+
+def predict_digits(X, weights, biases):
+    logits = _network(weights, biases).forward(X)
+    return np.argmax(logits, axis=1)  # softmax is increasing: the largest logit wins
+
+
+def _predict_cases(rng):
+    out = []
+    for label, sizes, n in (("64 → 32 → 10, 20 images", [64, 32, 10], 20),
+                            ("64 → 10: softmax regression", [64, 10], 15),
+                            ("64 → 16 → 16 → 10, one image", [64, 16, 16, 10], 1)):
+        weights = [rng.standard_normal((b, a)) / np.sqrt(a) for a, b in pairwise(sizes)]
+        biases = [rng.standard_normal(b) * 0.1 for b in sizes[1:]]
+        out.append(case(label, rng.random((n, 64)), weights, biases))
+    return out
+
+
+def confusion_matrix(y_true, y_pred, K):
+    C = np.zeros((K, K), dtype=np.int64)
+    np.add.at(C, (y_true, y_pred), 1)  # row: the true class, column: the predicted one
+    return C
+
+
+def _confusion_cases(rng):
+    y = rng.integers(0, 10, size=200)
+    noisy = np.where(rng.random(200) < 0.8, y, rng.integers(0, 10, size=200))
+    return [
+        case("three classes, by hand", np.array([0, 1, 2, 2, 1]), np.array([0, 2, 2, 2, 1]), 3),
+        case("ten classes, 80% right", y, noisy, 10),
+        case("a class that never occurs", np.array([0, 0, 1]), np.array([0, 1, 1]), 4),
+    ]
+
+
+@cache
+def _split():
+    X, y = datasets.digits()
+    return datasets.train_test_split(X, y, test_fraction=0.25, rng=SPLIT_SEED)
+
+
+def train_digit_classifier(X_train, y_train, rng):
+    model = Sequential(Dense(64, 64, init="he", rng=rng), ReLU(), Dense(64, 10, rng=rng))
+    fit(model, CrossEntropyLoss(), Adam(model.parameters(), lr=3e-3), X_train, y_train,
+        epochs=30, batch_size=32, rng=rng, progress=False)
+    return lambda X: np.argmax(predict(model, X), axis=1)
+
+
+def _training_cases(rng):
+    X_train, X_test, y_train, _ = (a.copy() for a in _split())
+    return [case(f"{len(y_train)} training digits, {len(X_test)} held-out digits", X_train,
+                 y_train, 0, X_test)]
+
+
+def verify_accuracy(args, got) -> str | None:
+    """Predicted labels for every held-out digit, scored here against labels the sandbox never
+    saw."""
+    X_test = args[-1]
+    _, X_held, _, y_held = _split()
+    if not np.array_equal(X_test, X_held):
+        return "the test inputs are not the held-out digits"
+    if not isinstance(got, np.ndarray) or got.shape != y_held.shape:
+        shape = getattr(got, "shape", None)
+        return f"expected one predicted label per test image, an array of shape " \
+               f"{y_held.shape}; got {type(got).__name__} of shape {shape}"
+    if got.dtype.kind not in "iuf" or not np.all(np.isin(got, np.arange(10))):
+        return "the predictions must be the labels 0, 1, ..., 9"
+    accuracy = float(np.mean(got.astype(np.int64) == y_held))
+    if accuracy < ACCURACY_NEEDED:
+        return f"accuracy {accuracy:.3f} on the {len(y_held)} held-out digits; at least " \
+               f"{ACCURACY_NEEDED:.2f} is needed"
+    return None
+
+
+QUESTIONS = [
+    Question("12.predict_digits", "predict_digits", 2, predict_digits, _predict_cases,
+             "Predictions of a softmax network"),
+    Question("12.confusion_matrix", "confusion_matrix", 1, confusion_matrix, _confusion_cases,
+             "A confusion matrix"),
+    Question("12.train_digit_classifier", "train_digit_classifier", 4, train_digit_classifier,
+             _training_cases, "A digit classifier", verify=verify_accuracy,
+             protocol="fit_predict", time_factor=6),
+]

@@ -1,0 +1,125 @@
+"""Exercises of chapter 11: inverted dropout (5.47)-(5.48) forward with a generator and backward
+with a given mask, a gradient step with the L2 penalty (the weight decay of (5.53)) and one with
+the L1 penalty (a subgradient step), checked against :class:`mlpbook.Dropout`,
+:class:`mlpbook.L2`, :class:`mlpbook.L1` and :class:`mlpbook.SGD`."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+
+from ...dropout import Dropout
+from ...optim import SGD
+from ...regularization import L1, L2
+from ..questions import Question, case
+
+NOTEBOOK = "11_regularization_and_dropout"
+
+
+def dropout_forward(A, p_keep, seed):
+    layer = Dropout(p_keep, rng=np.random.default_rng(seed))
+    out = layer.forward(A, training=True)
+    return out, layer.mask
+
+
+def _forward_cases(rng):
+    return [
+        case("p_keep = 0.5 on a (200, 100) batch", rng.standard_normal((200, 100)), 0.5, 1),
+        case("p_keep = 0.8", rng.standard_normal((300, 50)), 0.8, 2),
+        case("p_keep = 1: nothing is dropped", rng.standard_normal((20, 10)), 1.0, 3),
+        case("p_keep = 0.1, positive activations", np.abs(rng.standard_normal((500, 40))), 0.1, 4),
+    ]
+
+
+def verify_forward(args, got) -> str | None:
+    """The mask must be boolean, keep about p_keep of the units (within 6 standard errors of a
+    binomial count), and the output must be the input times mask / p_keep, exactly as (5.47)."""
+    A, p_keep, _ = args
+    if not isinstance(got, (list, tuple)) or len(got) != 2:
+        return "expected 2 values (out, mask)"
+    out, mask = got
+    if not isinstance(mask, np.ndarray) or mask.shape != A.shape or mask.dtype != np.bool_:
+        return f"mask: expected a boolean array of shape {A.shape} (True for kept units)"
+    if not isinstance(out, np.ndarray) or out.shape != A.shape or out.dtype != A.dtype:
+        return f"out: expected an array of shape {A.shape} and dtype {A.dtype}"
+    kept, n = float(mask.mean()), mask.size
+    if abs(kept - p_keep) > 6 * math.sqrt(p_keep * (1 - p_keep) / n) + 1e-12:
+        return f"the mask keeps {kept:.1%} of the units; expected about {p_keep:.0%}"
+    if 0 < kept < 1:
+        for axis, what in ((1, "sample"), (0, "unit")):
+            if np.all(mask.all(axis=axis) | ~mask.any(axis=axis)):
+                return f"the mask keeps or drops each {what} as a whole: draw an independent " \
+                       "coin for every unit of every sample"
+    if not np.allclose(out, np.where(mask, A / p_keep, 0.0), rtol=1e-12, atol=0):
+        return "out is not A · mask / p_keep for the mask you returned (inverted dropout (5.47))"
+    return None
+
+
+def dropout_backward(dout, mask, p_keep):
+    layer = Dropout(p_keep)
+    layer.mask, layer.hold_mask = mask, True  # the mask of the forward pass
+    layer.forward(np.zeros(mask.shape), training=True)
+    return layer.backward(dout)
+
+
+def _backward_cases(rng):
+    out = []
+    for label, shape, p in (("p_keep = 0.5, a (4, 6) batch", (4, 6), 0.5),
+                            ("p_keep = 0.9, a (32, 16) batch", (32, 16), 0.9),
+                            ("p_keep = 0.25, one sample", (1, 8), 0.25)):
+        out.append(case(label, rng.standard_normal(shape), rng.random(shape) < p, p))
+    return out
+
+
+def _weight(theta, grad):
+    return SimpleNamespace(name="W", value=np.array(theta), grad=np.array(grad))
+
+
+def l2_step(theta, grad, lr, lam):
+    p = _weight(theta, grad)
+    L2(lam).add_grad([p])  # ∇(C + (λ/2)‖θ‖²) = ∇C + λθ
+    SGD([p], lr=lr).step()  # θ ← θ − α(∇C + λθ) = (1 − αλ)θ − α∇C   (5.53)
+    return p.value
+
+
+def _l2_cases(rng):
+    return [
+        case("a vector", np.array([1.0, -2.0, 0.5]), np.array([0.1, 0.1, -0.3]), 0.1, 0.01),
+        case("a (4, 5) weight matrix", rng.standard_normal((4, 5)), rng.standard_normal((4, 5)),
+             0.05, 0.1),
+        case("a zero gradient: pure decay by 1 − αλ", rng.standard_normal(6), np.zeros(6), 0.5,
+             0.2),
+        case("λ = 0 is plain gradient descent", rng.standard_normal(3), rng.standard_normal(3),
+             0.3, 0.0),
+    ]
+
+
+def l1_step(theta, grad, lr, lam):
+    p = _weight(theta, grad)
+    L1(lam).add_grad([p])  # subgradient λ sign(θ), 0 at θ = 0
+    SGD([p], lr=lr).step()
+    return p.value
+
+
+def _l1_cases(rng):
+    return [
+        case("a vector", np.array([1.0, -2.0, 0.5]), np.array([0.1, 0.1, -0.3]), 0.1, 0.5),
+        case("a (3, 4) weight matrix", rng.standard_normal((3, 4)), rng.standard_normal((3, 4)),
+             0.05, 0.1),
+        case("weights exactly 0 (subgradient 0)", np.array([0.0, 0.3, 0.0, -0.3]),
+             np.array([0.2, 0.0, -0.1, 0.0]), 0.1, 1.0),
+    ]
+
+
+QUESTIONS = [
+    Question("11.dropout_forward", "dropout_forward", 2, dropout_forward, _forward_cases,
+             "Inverted dropout, forward", verify=verify_forward),
+    Question("11.dropout_backward", "dropout_backward", 2, dropout_backward, _backward_cases,
+             "Inverted dropout, backward", rtol=1e-12, atol=1e-15),
+    Question("11.l2_step", "l2_step", 2, l2_step, _l2_cases, "Weight decay (5.53)", rtol=1e-12,
+             atol=1e-15),
+    Question("11.l1_step", "l1_step", 2, l1_step, _l1_cases, "A step with the L1 penalty",
+             rtol=1e-12, atol=1e-15),
+]
