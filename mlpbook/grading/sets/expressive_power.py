@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from ... import activations
-from ...constructions import f_star, multiplication_gate, relu_interpolation
+from ...constructions import multiplication_gate, relu_interpolation
+from ...datasets import fstar as f_star
 from ...layers import Dense
 from ...sequential import Sequential
 from ..questions import Question, case
