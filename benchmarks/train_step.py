@@ -12,8 +12,9 @@ float32 and float64, for:
                        No implementation of the step can beat it.
 
 Every implementation runs in a fresh process of its own (so that the thread pools of OpenBLAS
-and PyTorch never compete inside one process), in several rounds that alternate the
-implementations, and the table gives the median time per step over all rounds. Peak memory is
+and PyTorch never compete inside one process), in rounds that alternate the implementations.
+A shared machine drifts, so ratios are taken within each round (where the implementations ran
+seconds apart) and the table gives their median over the rounds, with the range. Peak memory is
 the high-water mark of the resident set while building the model and taking the steps, above the
 process's size after imports (Linux ``/proc/self/status``).
 
@@ -225,17 +226,17 @@ def main(argv=None) -> None:
         child(name, dtype, int(steps), int(warmup))
         return
 
-    rounds, steps = (3, 50) if args.quick else (6, 100)
+    rounds, steps = (3, 100) if args.quick else (12, 300)
     names = [n for n in IMPLEMENTATIONS if available(n)]
     missing = [n for n in IMPLEMENTATIONS if n not in names]
     dtypes = ["float32", "float64"]
-    times = {(n, d): [] for n in names for d in dtypes}
+    medians = {(n, d): [] for n in names for d in dtypes}  # per round: median ms per step
     peaks = {(n, d): [] for n in names for d in dtypes}
     for _ in range(rounds):  # rounds of one process per implementation: machine drift hits all
         for d in dtypes:
             for n in names:
-                result = run_child(n, d, steps, warmup=20)
-                times[(n, d)] += result["times"]
+                result = run_child(n, d, steps, warmup=50)
+                medians[(n, d)].append(1e3 * float(np.median(result["times"])))
                 peaks[(n, d)].append(result["peak"])
 
     import platform
@@ -246,8 +247,9 @@ def main(argv=None) -> None:
     if "sklearn" in names:
         versions += f", scikit-learn {__import__('sklearn').__version__}"
     print(f"Training step of a {'-'.join(map(str, SIZES))} ReLU MLP, batch {BATCH}, softmax "
-          f"cross-entropy, SGD: median over {rounds} rounds × {steps} steps, one process per "
-          "implementation and round")
+          f"cross-entropy, SGD; {rounds} rounds of {steps} steps, one process per implementation "
+          "and round. ms / step: median over rounds of each round's median; ratios: median over "
+          "rounds of the ratio within the round (min–max in brackets).")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; {versions}")
     if missing:
         print(f"not installed, so not measured: {', '.join(missing)}")
@@ -255,12 +257,18 @@ def main(argv=None) -> None:
     print("| implementation | dtype | ms / step | × torch | × matmul floor | peak memory (MiB) |")
     print("|---|---|---:|---:|---:|---:|")
     for d in dtypes:
-        med = {n: 1e3 * float(np.median(times[(n, d)])) for n in names}
-        floor, ref = med["matmul floor"], med.get("torch")
+        floor = np.array(medians[("matmul floor", d)])
+        torch = np.array(medians[("torch", d)]) if "torch" in names else None
         for n in names:
-            vs_torch = f"{med[n] / ref:.2f}" if ref else "–"
+            t = np.array(medians[(n, d)])
+            vs_torch = _ratio(t / torch) if torch is not None else "–"
             peak = max(peaks[(n, d)]) / 2**20
-            print(f"| {n} | {d} | {med[n]:.3f} | {vs_torch} | {med[n] / floor:.2f} | {peak:.1f} |")
+            print(f"| {n} | {d} | {np.median(t):.3f} | {vs_torch} | {_ratio(t / floor)} | "
+                  f"{peak:.1f} |")
+
+
+def _ratio(r: np.ndarray) -> str:
+    return f"{np.median(r):.2f} [{r.min():.2f}–{r.max():.2f}]"
 
 
 if __name__ == "__main__":
