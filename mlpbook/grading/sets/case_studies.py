@@ -23,6 +23,7 @@ from ...optim import Adam
 from ...sequential import Sequential
 from ...training import fit, predict
 from ..questions import Question, case
+from .fully_connected_networks import network
 
 NOTEBOOK = "12_case_studies"
 
@@ -33,17 +34,8 @@ ACCURACY_NEEDED = 0.90
 SPLIT_SEED = 12
 
 
-def _network(weights, biases) -> Sequential:
-    layers = []
-    for ell, (W, b) in enumerate(zip(weights, biases, strict=True)):
-        dense = Dense(W.shape[1], W.shape[0], init="zeros")
-        dense.W[...], dense.b[...] = W, b
-        layers += [dense] if ell == len(weights) - 1 else [dense, ReLU()]
-    return Sequential(*layers)
-
-
 def predict_digits(X, weights, biases):
-    logits = _network(weights, biases).forward(X)
+    logits = network(weights, biases).forward(X)
     return np.argmax(logits, axis=1)  # softmax is increasing: the largest logit wins
 
 

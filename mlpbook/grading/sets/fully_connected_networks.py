@@ -16,7 +16,7 @@ from ..questions import Question, case
 NOTEBOOK = "02_fully_connected_networks"
 
 
-def _network(weights, biases) -> Sequential:
+def network(weights, biases) -> Sequential:
     """ReLU hidden layers, identity output; weights in the book's shapes (N_ℓ, N_{ℓ−1})."""
     layers = []
     for ell, (W, b) in enumerate(zip(weights, biases, strict=True)):
@@ -27,14 +27,14 @@ def _network(weights, biases) -> Sequential:
 
 
 def forward_columns(A0, weights, biases):
-    return _network(weights, biases).forward(A0.T).T  # one sample per column: Z = W A + B
+    return network(weights, biases).forward(A0.T).T  # one sample per column: Z = W A + B
 
 
 def forward_rows(X, weights_rows, biases):
-    return _network([W.T for W in weights_rows], biases).forward(X)  # W_slides = W_book.T
+    return network([W.T for W in weights_rows], biases).forward(X)  # W_slides = W_book.T
 
 
-def _random_network(rng, sizes):
+def _randomnetwork(rng, sizes):
     weights = [rng.standard_normal((n_out, n_in)) for n_in, n_out in pairwise(sizes)]
     biases = [rng.standard_normal(n_out) * 0.5 for n_out in sizes[1:]]
     return weights, biases
@@ -47,7 +47,7 @@ def _column_cases(rng):
                             ("one layer [4, 3], no hidden layer", [4, 3], 3),
                             ("sizes [4, 4, 3, 5, 1] of Figure 5.1 (right), 7 samples",
                              [4, 4, 3, 5, 1], 7)):
-        weights, biases = _random_network(rng, sizes)
+        weights, biases = _randomnetwork(rng, sizes)
         out.append(case(label, rng.standard_normal((sizes[0], n)), weights, biases))
     return out
 
@@ -80,7 +80,7 @@ def collapse_identity(weights, biases):
 
 
 def _collapse_cases(rng):
-    return [case(label, *_random_network(rng, sizes)) for label, sizes in (
+    return [case(label, *_randomnetwork(rng, sizes)) for label, sizes in (
         ("two layers [3, 4, 2]", [3, 4, 2]),
         ("one layer [2, 5]", [2, 5]),
         ("four layers [4, 4, 3, 5, 1]", [4, 4, 3, 5, 1]),
