@@ -16,18 +16,11 @@ import argparse
 import time
 
 import numpy as np
+from train_step import _status  # the /proc/self/status reader of the step benchmark
 
 import mlpbook as mb
 
 MiB = 2**20
-
-
-def _status(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError(f"{field} not in /proc/self/status")
 
 
 def main(argv=None) -> None:
