@@ -79,6 +79,7 @@ def exercise_text(solution: Path) -> str:
             source = "".join(cell["source"]) if isinstance(cell["source"], list) \
                 else cell["source"]
             metadata = dict(cell.get("metadata", {}))
+            metadata.pop("execution", None)  # timestamps of the solution's run
             if solution_blocks(source, where):
                 source = stub_source(source, where)
                 tags = list(metadata.get("tags", []))
@@ -87,9 +88,12 @@ def exercise_text(solution: Path) -> str:
         elif solution_blocks(cell["source"], where):
             raise SolutionFormatError(f"{where}: solution markers belong in code cells only")
         cells.append(cell)
-    metadata = {"kernelspec": nb.get("metadata", {}).get("kernelspec", {
-        "display_name": "Python 3", "language": "python", "name": "python3"}),
-        "mlpbook": {"exercise_set": stem}}
+    # the kernel metadata of the executed solution, as JupyterLab writes it: without them
+    # JupyterLab marks the exercise modified as soon as a student opens it
+    source_meta = nb.get("metadata", {})
+    metadata = {key: source_meta[key] for key in ("kernelspec", "language_info")
+                if key in source_meta}
+    metadata["mlpbook"] = {"exercise_set": stem}
     out = {"cells": cells, "metadata": metadata, "nbformat": nb["nbformat"],
            "nbformat_minor": nb["nbformat_minor"]}
     import nbformat  # the writer of Jupyter itself, for byte-identical files

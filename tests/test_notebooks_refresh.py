@@ -52,3 +52,23 @@ def test_refresh_writes_nothing_when_a_cell_fails_or_hangs(tmp_path):
         refresh(md, timeout=2)
     assert not (tmp_path / "01_x.ipynb").exists()
     assert main(["refresh", str(tmp_path / "missing.md")]) == 1
+
+
+def test_refresh_follows_the_pairing_of_jupytext_toml_from_either_file(tmp_path):
+    """As in book/: NN_x.ipynb beside jupytext.toml, its twin in md/; either file can be given,
+    and the notebook gets the metadata JupyterLab writes (the kernel's own kernelspec)."""
+    (tmp_path / "jupytext.toml").write_text('formats = "ipynb,md//md:myst"\n')
+    (tmp_path / "md").mkdir()
+    twin = write_md(tmp_path / "md", ["print(2 + 2)"])
+    written = refresh(twin)
+    ipynb = tmp_path / "01_x.ipynb"
+    assert written == [ipynb, twin]
+    nb = nbformat.read(ipynb, as_version=4)
+    assert nb.metadata.kernelspec.display_name == "Python 3 (ipykernel)"
+    assert "jupytext" not in nb.metadata
+    assert nb.metadata.language_info.name == "python"
+    assert all("execution" not in c.metadata for c in nb.cells)
+    twin.unlink()
+    assert refresh(ipynb) == [ipynb, twin]  # from the notebook, the twin is written in md/
+    assert [c.source for c in jupytext.read(twin).cells] == [c.source for c in nb.cells]
+    assert not (tmp_path / "01_x.md").exists()
