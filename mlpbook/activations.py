@@ -6,9 +6,16 @@ activation also exposes ``derivative(z)`` and, where it exists, ``second_derivat
 
 ``Softmax`` is the vector activation of (5.18); its backward pass multiplies by the Jacobian (5.19)
 without forming it, and ``Softmax.jacobian(z)`` builds the matrix itself.
+
+``ACTIVATIONS`` names every activation once (display name → :class:`ActivationSpec`: the class,
+and for a parametrised one its argument, symbol, default and range); the chapters' explorers,
+``diagnostics.deep_mlp`` and ``mb.load`` all look activations up there, and
+``make_activation("leaky ReLU", 0.1)`` builds one by name.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,7 +25,7 @@ from .layers import Layer
 __all__ = [
     "Activation", "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU",
     "SELU", "Softplus", "Softsign", "Arctan", "Swish", "Softmax", "sigmoid", "softmax",
-    "log_softmax",
+    "log_softmax", "ActivationSpec", "ACTIVATIONS", "make_activation",
 ]
 
 
@@ -340,3 +347,60 @@ class Softmax(Layer):
         (n, K) -> (n, K, K)."""
         s = softmax(np.asarray(z, dtype=float), axis=-1)
         return s[..., :, None] * (np.eye(s.shape[-1]) - s[..., None, :])
+
+
+# ---- the activations by name ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ActivationSpec:
+    """An activation known by its display name: its class and, when it takes a parameter, the
+    constructor argument ``param``, the ``symbol`` the chapters write for it, its ``default`` and
+    a range ``[low, high]`` for sliders."""
+
+    name: str
+    cls: type
+    param: str | None = None
+    symbol: str | None = None
+    default: float | None = None
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def scalar(self) -> bool:
+        """True for an element-wise activation (with ``derivative``), False for softmax."""
+        return issubclass(self.cls, Activation)
+
+    def make(self, value=None) -> Layer:
+        """A new layer, its parameter set to ``value`` (default: ``default``)."""
+        if self.param is None:
+            if value is not None:
+                raise ValueError(f"make_activation: {self.name} has no parameter; got "
+                                 f"param={value!r}")
+            return self.cls()
+        return self.cls(**{self.param: float(self.default if value is None else value)})
+
+
+ACTIVATIONS: dict[str, ActivationSpec] = {s.name: s for s in (
+    ActivationSpec("identity", Identity),
+    ActivationSpec("step", Step, "low", "low", 0.0, -1.0, 0.0),
+    ActivationSpec("sigmoid", Sigmoid),
+    ActivationSpec("tanh", Tanh),
+    ActivationSpec("ReLU", ReLU),
+    ActivationSpec("leaky ReLU", LeakyReLU, "eps", "ε", 0.01, 0.0, 1.0),
+    ActivationSpec("PReLU", PReLU, "alpha", "α", 0.25, 0.0, 1.0),
+    ActivationSpec("ELU", ELU, "alpha", "α", 1.0, 0.0, 2.0),
+    ActivationSpec("SELU", SELU),
+    ActivationSpec("softplus", Softplus),
+    ActivationSpec("softsign", Softsign),
+    ActivationSpec("arctan", Arctan),
+    ActivationSpec("swish", Swish, "beta", "β", 1.0, 0.0, 5.0),
+    ActivationSpec("softmax", Softmax),
+)}
+
+
+def make_activation(name: str, param=None) -> Layer:
+    """The activation called ``name`` (a key of ``ACTIVATIONS``), its parameter set to ``param``
+    (default: the one listed there); ``param`` must be None for an activation without one."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"make_activation: expected one of {list(ACTIVATIONS)}; got {name!r}")
+    return ACTIVATIONS[name].make(param)

@@ -13,7 +13,9 @@ training finds:
 - ``sawtooth(depth)``: a deep, narrow ReLU network with 2^depth affine pieces, the simplest case
   of depth buying pieces that a single hidden layer pays for with width.
 
-The target function (5.11) of Figure 5.2 is ``mb.datasets.fstar``.
+The target function (5.11) of Figure 5.2 is ``mb.datasets.fstar``. ``gate_errors`` measures the
+multiplication gate's error against λ on the grid ``gate_grid`` of [−1, 1]², for the activations
+of ``GATE_SHIFTS``.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_float_array
-from .activations import Activation, Identity, ReLU, Sigmoid
+from .activations import ACTIVATIONS, Activation, Identity, ReLU, Sigmoid
 from .layers import Dense
 from .sequential import Sequential
 
-__all__ = ["relu_interpolation", "sigmoid_staircase", "multiplication_gate", "sawtooth"]
+__all__ = ["relu_interpolation", "sigmoid_staircase", "multiplication_gate", "sawtooth",
+           "GATE_SHIFTS", "gate_grid", "gate_errors"]
 
 
 def _knots_and_values(u, v, who: str) -> tuple[np.ndarray, np.ndarray]:
@@ -175,3 +178,33 @@ def sawtooth(depth: int) -> Sequential:
     output = Dense(2, 1, init="zeros")
     output.W[0] = [2.0, -4.0]
     return Sequential(*layers, output, Identity())
+
+
+# ---- the multiplication gate's error ------------------------------------------------------------
+
+# Activations (names of ``mb.activations.ACTIVATIONS``) for the multiplication gate, with the
+# shift that makes σ''(shift) ≠ 0 for each.
+GATE_SHIFTS = {"softplus": 0.0, "sigmoid": 1.0, "tanh": 0.5}
+
+
+def gate_grid(n: int = 41) -> np.ndarray:
+    """n × n points of the square [−1, 1]², as rows (n², 2)."""
+    g = np.linspace(-1.0, 1.0, n)
+    return np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)
+
+
+def gate_errors(lams, activation: str = "softplus", shift=None, X=None) -> np.ndarray:
+    """max_x |f_θ(x) − x1 x2| of ``multiplication_gate`` for each λ in ``lams``, over the rows of
+    X (default ``gate_grid()``). ``activation`` is a key of ``GATE_SHIFTS``; ``shift`` defaults
+    to the shift listed there. Returns an array shaped like ``lams``."""
+    if activation not in GATE_SHIFTS:
+        raise ValueError(f"gate_errors: activation must be one of {sorted(GATE_SHIFTS)}; "
+                         f"got {activation!r}")
+    cls = ACTIVATIONS[activation].cls
+    shift = GATE_SHIFTS[activation] if shift is None else shift
+    X = gate_grid() if X is None else np.asarray(X, dtype=float)
+    target = X[:, 0] * X[:, 1]
+    lams = np.asarray(lams, dtype=float)
+    errs = [np.max(np.abs(multiplication_gate(lam, cls, shift).forward(X)[:, 0] - target))
+            for lam in lams.reshape(-1)]
+    return np.array(errs).reshape(lams.shape)

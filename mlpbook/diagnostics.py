@@ -4,22 +4,25 @@ activations a[ℓ], and the back-propagated gradients δ[ℓ] = ∂C/∂z[ℓ] a
 >>> model = deep_mlp([100] * 11, activation="tanh", init="xavier", rng=0)  # 10 layers
 >>> records = record_layers(model, X, dout)        # X, dout: (n, 100)
 >>> [r.a.std() for r in records]                    # the spread of a[1], ..., a[10]
+
+``init_records`` is the experiment of chapter 09's initialisation explorer: the records of a deep
+network of equal widths for one initialiser (a key of ``INITIALIZERS``) and one activation.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
-from .activations import Identity, ReLU, Sigmoid, Tanh
+from .activations import ACTIVATIONS
+from .init import as_generator, normal
 from .layers import Dense
 from .sequential import Sequential
 
-__all__ = ["ACTIVATIONS", "deep_mlp", "LayerRecord", "record_layers"]
-
-# The activations a deep_mlp can be built with, by name.
-ACTIVATIONS = {"tanh": Tanh, "ReLU": ReLU, "sigmoid": Sigmoid, "identity": Identity}
+__all__ = ["ACTIVATIONS", "deep_mlp", "LayerRecord", "record_layers", "INITIALIZERS",
+           "init_records"]
 
 
 def deep_mlp(widths, activation="tanh", init="xavier", rng=None, bias: bool = True) -> Sequential:
@@ -27,16 +30,15 @@ def deep_mlp(widths, activation="tanh", init="xavier", rng=None, bias: bool = Tr
     ``widths = [N_0, N_1, ..., N_L]``: a[ℓ] = σ(W[ℓ] a[ℓ-1] + b[ℓ]), biases 0 (the setting of
     seed 001 §5.4-5.5; with equal widths, the network of its Figure 5.5).
 
-    activation : a name in ``ACTIVATIONS`` or a layer class such as ``mb.Tanh``.
+    activation : a name in ``mb.activations.ACTIVATIONS`` (e.g. "tanh") or a layer class such
+        as ``mb.Tanh``.
     init : a name of :mod:`mlpbook.init` or a callable ``f(shape, rng, dtype)``.
     """
-    from .init import as_generator
-
     if isinstance(activation, str):
         if activation not in ACTIVATIONS:
             raise ValueError(f"deep_mlp: expected an activation in {list(ACTIVATIONS)} or a "
                              f"layer class; got {activation!r}")
-        activation = ACTIVATIONS[activation]
+        activation = ACTIVATIONS[activation].make
     widths = list(widths)
     if len(widths) < 2:
         raise ValueError(f"deep_mlp: expected widths [N_0, ..., N_L] with L >= 1; got {widths}")
@@ -90,3 +92,35 @@ def record_layers(model: Sequential, X, dout) -> list[LayerRecord]:
         records.append(LayerRecord(z=outputs[i], a=outputs[after], delta=upstream[i],
                                    zeta=upstream[after], dW=layer.dW.copy()))
     return records
+
+
+# ---- chapter 09's initialisation explorer -------------------------------------------------------
+
+def _normal(std):
+    f = partial(normal, std=std)
+    f.__name__ = f"normal({std:g})"
+    return f
+
+
+# The initialisers the explorer offers, by name.
+INITIALIZERS = {
+    "normal(1)": _normal(1.0),
+    "normal(0.01)": _normal(0.01),
+    "xavier": "xavier",
+    "he": "he",
+    "glorot": "glorot",
+}
+
+
+def init_records(depth=10, init="xavier", activation="tanh", width=100, n=500, seed=0):
+    """Per-layer records (:func:`record_layers`) of a ``depth``-layer network of equal ``width``
+    built with ``init`` (a key of ``INITIALIZERS``) and ``activation`` ("tanh", "ReLU",
+    "sigmoid", "identity", ...), on n standard normal inputs, back-propagating a standard normal
+    upstream gradient ∂C/∂a[L]. Returns the list of records, layer 1 first."""
+    if init not in INITIALIZERS:
+        raise ValueError(f"init_records: expected init in {list(INITIALIZERS)}; got {init!r}")
+    rng = np.random.default_rng(seed)
+    model = deep_mlp([width] * (depth + 1), activation, INITIALIZERS[init], rng=rng)
+    X = rng.standard_normal((n, width))
+    dout = rng.standard_normal((n, width))
+    return record_layers(model, X, dout)

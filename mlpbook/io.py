@@ -26,16 +26,13 @@ FORMAT, VERSION, ARCH_KEY = "mlpbook-model", 1, "__architecture__"
 
 def layer_registry() -> dict[str, type]:
     """The layer classes ``load`` can rebuild, by class name."""
-    from . import activations
+    from .activations import ACTIVATIONS
     from .batchnorm import BatchNorm
     from .dropout import Dropout
-    from .layers import Dense, Layer
+    from .layers import Dense
     from .sequential import Sequential
 
-    classes = [Dense, Sequential, BatchNorm, Dropout]
-    classes += [c for name in activations.__all__
-                if isinstance(c := getattr(activations, name), type) and issubclass(c, Layer)
-                and c is not activations.Activation]
+    classes = [Dense, Sequential, BatchNorm, Dropout] + [s.cls for s in ACTIVATIONS.values()]
     return {c.__name__: c for c in classes}
 
 

@@ -1,4 +1,5 @@
-"""Figures of the book, drawn with matplotlib (imported only when this module is used).
+"""Figures of the book, drawn with matplotlib (imported only when this module is used; without
+it, importing this module says how to install the book's extras).
 
 Each function draws on an ``Axes`` (a new figure when ``ax`` is None) and returns it, so the
 notebooks stay short and the figures stay consistent across chapters.
@@ -6,8 +7,11 @@ notebooks stay short and the figures stay consistent across chapters.
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt  # noqa: F401
-import numpy as np  # noqa: F401
+import numpy as np
+
+from ._extras import import_extra
+
+plt = import_extra("matplotlib.pyplot", "mlpbook.plotting")
 
 # ---- chapters 01-02: perceptron, logistic regression, network diagrams ----
 

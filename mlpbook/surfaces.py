@@ -11,13 +11,19 @@ the optimizers of :mod:`mlpbook.optim` accept in place of ``model.parameters()``
 ...                   start=(-8, 2), steps=50)
 >>> path.shape
 (51, 2)
+
+``optimizer_path(name, lr, steps)`` is the experiment of chapter 08's optimizer explorer: the
+path of one optimizer of ``OPTIMIZER_SETTINGS`` on the ill-conditioned bowl.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Quadratic", "ill_conditioned_bowl", "Point", "trajectory"]
+from . import optim
+
+__all__ = ["Quadratic", "ill_conditioned_bowl", "Point", "trajectory", "BOWL_START",
+           "OPTIMIZER_SETTINGS", "make_optimizer", "optimizer_path"]
 
 
 class Quadratic:
@@ -92,8 +98,6 @@ def trajectory(surface, make_optimizer, start, steps: int) -> np.ndarray:
     ``mb.Nesterov`` keeps the look-ahead point θ − αβV in the parameter (the point where it needs
     the gradient); the position θ of seed 004's formula is recovered as value + αβV.
     """
-    from .optim import Nesterov
-
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"trajectory: steps must be an integer >= 0; got {steps!r}")
     point = Point(start)
@@ -104,6 +108,49 @@ def trajectory(surface, make_optimizer, start, steps: int) -> np.ndarray:
         point.grad[...] = surface.grad(point.value)
         opt.step()
         path[t] = point.value
-        if isinstance(opt, Nesterov):
+        if isinstance(opt, optim.Nesterov):
             path[t] += opt.lr * opt.beta * opt.V[0]
     return path
+
+
+# ---- chapter 08's optimizer explorer ------------------------------------------------------------
+
+# Each optimizer on the ill-conditioned bowl with its learning rate (default, slider min, max).
+# Other hyperparameters are fixed: β = 0.9 for the momentum methods, decay 0.9 for RMSprop and
+# AdaDelta, AdaDelta's ε = 1e-2 (with its default 1e-6 it barely leaves the start in 100 steps).
+BOWL_START = (-8.0, 2.0)
+OPTIMIZER_SETTINGS = {
+    "SGD": (0.95, 0.05, 1.2),
+    "Momentum": (0.95, 0.05, 5.0),
+    "Nesterov": (0.95, 0.05, 5.0),
+    "AdaGrad": (1.0, 0.05, 5.0),
+    "AdaDelta": (1.0, 0.05, 3.0),
+    "RMSprop": (0.1, 0.01, 1.0),
+    "Adam": (0.5, 0.01, 2.0),
+}
+
+
+def make_optimizer(name, params, lr=None):
+    """The optimizer called ``name`` (a key of ``OPTIMIZER_SETTINGS``) on ``params``, with
+    learning rate ``lr`` (default: the one in ``OPTIMIZER_SETTINGS``) and the fixed settings
+    described there."""
+    if name not in OPTIMIZER_SETTINGS:
+        raise ValueError(f"make_optimizer: expected one of {list(OPTIMIZER_SETTINGS)}; "
+                         f"got {name!r}")
+    lr = OPTIMIZER_SETTINGS[name][0] if lr is None else lr
+    build = {
+        "SGD": lambda: optim.SGD(params, lr),
+        "Momentum": lambda: optim.Momentum(params, lr, beta=0.9),
+        "Nesterov": lambda: optim.Nesterov(params, lr, beta=0.9),
+        "AdaGrad": lambda: optim.AdaGrad(params, lr),
+        "AdaDelta": lambda: optim.AdaDelta(params, lr, rho=0.9, eps=1e-2),
+        "RMSprop": lambda: optim.RMSprop(params, lr, alpha=0.9),
+        "Adam": lambda: optim.Adam(params, lr),
+    }
+    return build[name]()
+
+
+def optimizer_path(name, lr=None, steps=100, start=BOWL_START):
+    """The points θ[0..steps] visited by optimizer ``name`` on the ill-conditioned bowl:
+    an array of shape (steps + 1, 2)."""
+    return trajectory(ill_conditioned_bowl(), lambda p: make_optimizer(name, p, lr), start, steps)

@@ -24,6 +24,7 @@ def sig(z):
 
 # name, parameter, σ, σ', σ'' written out independently (None: no second derivative)
 FORMULAS = [
+    ("identity", None, lambda z: z, lambda z: 1 + 0 * z, lambda z: 0 * z),
     ("step", -1.0, lambda z: np.where(z >= 0, 1.0, -1.0), lambda z: 0 * z, None),
     ("sigmoid", None, sig, lambda z: sig(z) * (1 - sig(z)),
      lambda z: sig(z) * (1 - sig(z)) * (1 - 2 * sig(z))),
@@ -50,7 +51,9 @@ FORMULAS = [
 
 
 def test_every_activation_of_the_menu_is_covered():
-    assert [f[0] for f in FORMULAS] == list(widgets.ACTIVATION_PARAMETERS)
+    menu = list(widgets.activation_explorer().children[0].options)
+    scalar = [name for name, spec in mb.activations.ACTIVATIONS.items() if spec.scalar]
+    assert [f[0] for f in FORMULAS] == menu == scalar == list(widgets.ACTIVATION_PARAMETERS)
 
 
 @pytest.mark.parametrize("name, param, f, d1, d2", FORMULAS, ids=[f[0] for f in FORMULAS])

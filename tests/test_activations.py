@@ -146,3 +146,35 @@ def test_float64_upstream_gradient_does_not_upcast_a_float32_backward(name):
     z = away_from_kinks((3, 4)).astype(np.float32)
     assert layer.forward(z).dtype == np.float32
     assert layer.backward(np.ones((3, 4))).dtype == np.float32
+
+
+# ---- the registry of activations by name ----
+
+def test_the_registry_names_every_activation_class_once():
+    from mlpbook.activations import ACTIVATIONS
+    classes = [getattr(mb, n) for n in mb.activations.__all__
+               if isinstance(getattr(mb, n, None), type) and issubclass(getattr(mb, n), mb.Layer)
+               and getattr(mb, n) is not mb.Activation]
+    names = sorted(s.cls.__name__ for s in ACTIVATIONS.values())
+    assert sorted(c.__name__ for c in classes) == names
+    for name, spec in ACTIVATIONS.items():
+        assert spec.name == name
+        layer = spec.make()
+        assert type(layer) is spec.cls
+        if spec.param is not None:
+            assert spec.low <= spec.default <= spec.high
+            assert np.ravel(getattr(layer, spec.param))[0] == spec.default
+            assert np.ravel(getattr(spec.make(spec.high), spec.param))[0] == spec.high
+
+
+def test_every_module_looks_activations_up_in_the_registry():
+    from mlpbook.activations import ACTIVATIONS
+    from mlpbook.diagnostics import deep_mlp
+    from mlpbook.io import layer_registry
+    registry = layer_registry()
+    for name, spec in ACTIVATIONS.items():
+        assert registry[spec.cls.__name__] is spec.cls
+        if spec.scalar:
+            assert type(deep_mlp([2, 2], activation=name, rng=0).layers[1]) is spec.cls
+    with pytest.raises(ValueError, match="expected one of"):
+        mb.activations.make_activation("relu6")

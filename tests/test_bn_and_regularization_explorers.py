@@ -152,4 +152,4 @@ def test_regularization_explorer_figure_reports_the_run():
 def test_regularization_explorer_controls():
     w = widgets.regularization_explorer()
     descriptions = [getattr(c, "description", None) for c in w.children]
-    assert {"λ (L2)", "p_keep", "jitter σ"} <= set(descriptions)
+    assert {"λ (L2)", "dropout: keep probability", "jitter σ"} <= set(descriptions)

@@ -189,10 +189,10 @@ def test_decision_boundary_figure_reports_the_accuracy_of_its_model():
 # ---- explorers ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("explorer, knobs", [
-    (widgets.interpolation_explorer, {"r"}),
-    (widgets.staircase_explorer, {"r", "steepness"}),
-    (widgets.gate_explorer, {"lam", "activation"}),
-    (widgets.decision_boundary_explorer, {"hidden_units"}),
+    (widgets.interpolation_explorer, {"knots r"}),
+    (widgets.staircase_explorer, {"knots r", "steepness k"}),
+    (widgets.gate_explorer, {"λ", "activation"}),
+    (widgets.decision_boundary_explorer, {"hidden units"}),
 ])
 def test_explorers_wire_their_knobs(explorer, knobs):
     box = explorer().widget

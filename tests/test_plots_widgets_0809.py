@@ -78,7 +78,7 @@ def test_optimizer_explorer_figure_draws_both_paths():
 def test_optimizer_explorer_builds():
     w = widgets.optimizer_explorer()
     names = [c.description for c in w.children[:3]]
-    assert names == ["optimizer", "lr", "steps"]
+    assert names == ["optimizer", "learning rate", "steps"]
     w.children[0].value = "Adam"  # the learning rate follows the choice
     assert w.children[1].value == pytest.approx(widgets.OPTIMIZER_SETTINGS["Adam"][0], rel=0.05)
 
@@ -150,7 +150,7 @@ def test_init_explorer_figure_plots_the_records():
 
 def test_init_explorer_builds():
     w = widgets.init_explorer()
-    assert [c.description for c in w.children[:3]] == ["depth", "init", "activation"]
+    assert [c.description for c in w.children[:3]] == ["depth", "initialiser", "activation"]
 
 
 def test_plot_layer_histograms_counts_every_nonzero_entry():
