@@ -107,9 +107,12 @@ def verify_accuracy(args, got) -> str | None:
 
 QUESTIONS = [
     Question("12.predict_digits", "predict_digits", 2, predict_digits, _predict_cases,
-             "Predictions of a softmax network"),
+             "Predictions of a softmax network",
+             forbidden=("mlpbook.Dense.forward", "mlpbook.Sequential.forward", "mlpbook.predict",
+                        "mlpbook.evaluate")),
     Question("12.confusion_matrix", "confusion_matrix", 1, confusion_matrix, _confusion_cases,
-             "A confusion matrix"),
+             "A confusion matrix",
+             forbidden=("mlpbook.metrics",)),
     Question("12.train_digit_classifier", "train_digit_classifier", 4, train_digit_classifier,
              _training_cases, "A digit classifier", verify=verify_accuracy,
              protocol="fit_predict", time_factor=6),

@@ -154,12 +154,17 @@ def _clip_cases(rng):
 
 QUESTIONS = [
     Question("09.init_std", "init_std", 1, init_std, _std_cases,
-             "Xavier, He and Glorot standard deviations", rtol=1e-12, atol=1e-15),
+             "Xavier, He and Glorot standard deviations", rtol=1e-12, atol=1e-15,
+             forbidden=("mlpbook.init",)),
     Question("09.init_weights", "init_weights", 2, init_weights, _weights_cases,
-             "Initialisers, checked by their statistics", verify=verify_weights),
+             "Initialisers, checked by their statistics", verify=verify_weights,
+             forbidden=("mlpbook.init",)),
     Question("09.activation_variances", "activation_variances", 3, activation_variances,
-             _variance_cases, "Variance across the layers", verify=verify_variances),
+             _variance_cases, "Variance across the layers", verify=verify_variances,
+             forbidden=("mlpbook.Dense.forward", "mlpbook.Sequential.forward", "mlpbook.predict",
+                        "mlpbook.diagnostics")),
     Question("09.clip_grad_norm", "clip_grad_norm", 2, clip_by_norm, _clip_cases,
              "Clipping by the global norm", rtol=1e-10, atol=1e-12,
-             returns=("clipped", "total_norm")),
+             returns=("clipped", "total_norm"),
+             forbidden=("mlpbook.clip_grad_norm", "mlpbook.clip_grad_value")),
 ]

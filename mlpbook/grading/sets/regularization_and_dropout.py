@@ -115,11 +115,15 @@ def _l1_cases(rng):
 
 QUESTIONS = [
     Question("11.dropout_forward", "dropout_forward", 2, dropout_forward, _forward_cases,
-             "Inverted dropout, forward", verify=verify_forward),
+             "Inverted dropout, forward", verify=verify_forward,
+             forbidden=("mlpbook.Dropout",)),
     Question("11.dropout_backward", "dropout_backward", 2, dropout_backward, _backward_cases,
-             "Inverted dropout, backward", rtol=1e-12, atol=1e-15),
+             "Inverted dropout, backward", rtol=1e-12, atol=1e-15,
+             forbidden=("mlpbook.Dropout",)),
     Question("11.l2_step", "l2_step", 2, l2_step, _l2_cases, "Weight decay (5.53)", rtol=1e-12,
-             atol=1e-15),
+             atol=1e-15,
+             forbidden=("mlpbook.regularization", "mlpbook.optim")),
     Question("11.l1_step", "l1_step", 2, l1_step, _l1_cases, "A step with the L1 penalty",
-             rtol=1e-12, atol=1e-15),
+             rtol=1e-12, atol=1e-15,
+             forbidden=("mlpbook.regularization", "mlpbook.optim")),
 ]
