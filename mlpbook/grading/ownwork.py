@@ -274,18 +274,15 @@ _sealed: dict = {}
 
 
 def _audit(event: str, args: tuple) -> None:
+    w = _active[-1] if _active else None
+    if w is not None and _get_ident() == w.thread:  # (other threads: the kernel's)
+        what = _DENIED_WHILE_WATCHED.get(event)
+        if what is None and event == "import" and args and args[0] in w.modules:
+            what = f"importing the loaded module {args[0]} afresh"
+        if what is not None:
+            w.violate(what)
     if _sealed:
         _sealed_audit(event, args)
-    if not _active:
-        return
-    w = _active[-1]
-    if _get_ident() != w.thread:  # a thread of the kernel's (threads of the answer: see below)
-        return
-    what = _DENIED_WHILE_WATCHED.get(event)
-    if what is None and event == "import" and args and args[0] in w.modules:
-        what = f"importing the loaded module {args[0]} afresh"
-    if what is not None:
-        w.violate(what)
 
 
 def _sealed_audit(event: str, args: tuple) -> None:
