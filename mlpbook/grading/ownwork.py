@@ -147,8 +147,12 @@ def _nested(code: types.CodeType) -> Iterable[types.CodeType]:
 def codes_of(names: Iterable[str]) -> dict[types.CodeType, str]:
     """{code object: the declared name it belongs to} for every function behind ``names``."""
     out: dict[types.CodeType, str] = {}
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     for name in names:
-        found = [c for f in _functions_of(_resolve(name)) for c in _nested(f.__code__)]
+        # the library's own code (and what dataclasses generate for its classes), not helpers
+        # of the standard library that wrap it
+        found = [c for f in _functions_of(_resolve(name)) for c in _nested(f.__code__)
+                 if c.co_filename.startswith(package) or c.co_filename == "<string>"]
         if not found:
             raise ValueError(f"off-limits name {name!r} names no Python code")
         for code in found:
