@@ -169,6 +169,7 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 set -uo pipefail
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 mkdir -p "$ROOT/results"
+rm -f "$ROOT/results/results.json"
 python3 -m mlpbook.cli grade "$ROOT/submission" --jobs 1 --timeout {timeout:g} \\
     --gradescope "$ROOT/results/results.json"{set_flag}
 status=$?
