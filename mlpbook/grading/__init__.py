@@ -30,8 +30,9 @@ does not own (other submissions, the grader's reports), and a process limit stop
 Run as an ordinary user, a submission can read and write files with that user's rights (it
 starts in an empty temporary directory, with a small environment), so grade a hostile class as
 root or in a container. Either way it can read what everyone may read, so keep a class's
-submissions in a folder other users may not read; and an answer that simply calls
-``mlpbook``'s own implementation passes: read the code if that matters.
+submissions in a folder other users may not read. An answer that uses the library code a
+question puts off limits fails (:mod:`mlpbook.grading.ownwork`), and the reference answers
+(:mod:`mlpbook.grading.sets`) are neither imported nor readable in the sandbox.
 
 Adding an exercise set for a chapter
 ------------------------------------
