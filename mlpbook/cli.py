@@ -73,6 +73,8 @@ def cmd_grade(args) -> int:
         Path(args.json).write_text(to_json(results, limits), encoding="utf-8")
     if args.csv:
         Path(args.csv).write_text(to_csv(results), encoding="utf-8")
+    if _write_exports(args, results):
+        return 2
     for r in results:
         counts = {}
         for q in r["questions"]:
@@ -89,9 +91,60 @@ def cmd_grade(args) -> int:
     return 0
 
 
+def _write_exports(args, results) -> bool:
+    """--gradescope and --canvas; True when they could not be written."""
+    import json
+
+    from .grading.exports import canvas_csv, gradescope_results, read_roster
+
+    if args.gradescope:
+        if len(results) != 1:
+            print(f"mlpbook grade: --gradescope writes the results of one submission; "
+                  f"{len(results)} were graded", file=sys.stderr)
+            return True
+        Path(args.gradescope).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.gradescope).write_text(json.dumps(gradescope_results(results[0]), indent=2,
+                                                    ensure_ascii=False) + "\n",
+                                         encoding="utf-8")
+    if args.canvas:
+        try:
+            roster = read_roster(args.roster) if args.roster else None
+        except (OSError, ValueError) as exc:
+            print(f"mlpbook grade: --roster: {exc}", file=sys.stderr)
+            return True
+        text, warnings = canvas_csv(results, roster)
+        for w in warnings:
+            print(f"mlpbook grade: {w}", file=sys.stderr)
+        Path(args.canvas).write_text(text, encoding="utf-8")
+    return False
+
+
 def cmd_exercises(args) -> int:
     from .exercises import check_exercises, generate_exercises
 
+    if args.action == "release":
+        from .grading.release import release
+
+        if not args.out:
+            print("mlpbook exercises release: give the folder to write (OUT)", file=sys.stderr)
+            return 2
+        try:
+            written = release(Path(args.out), Path(args.solutions), Path(args.exercises))
+        except (ValueError, FileExistsError) as exc:
+            print(f"mlpbook exercises release: {exc}", file=sys.stderr)
+            return 1
+        print(f"wrote {len(written)} files to {args.out} (no solutions, no references)")
+        return 0
+    if args.action == "gradescope":
+        from .grading.exports import autograder_zip
+
+        if not args.out or not args.out.endswith(".zip"):
+            print("mlpbook exercises gradescope: give the zip file to write (OUT.zip)",
+                  file=sys.stderr)
+            return 2
+        path = autograder_zip(args.out, args.set, args.timeout)
+        print(f"wrote {path}: upload it as the assignment's autograder")
+        return 0
     if args.action == "generate":
         written = generate_exercises(Path(args.solutions), Path(args.exercises))
         for path in written:
@@ -104,6 +157,33 @@ def cmd_exercises(args) -> int:
         print("run `mlpbook exercises generate` to refresh exercises/", file=sys.stderr)
         return 1
     print(f"{args.exercises} is up to date")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .grading.report import class_report, format_report, load_results, plot_report
+
+    try:
+        report = class_report(load_results(args.grades))
+    except ValueError as exc:
+        print(f"mlpbook report: {exc}", file=sys.stderr)
+        return 2
+    if not report["sets"]:
+        print("mlpbook report: no graded submissions in the file", file=sys.stderr)
+        return 2
+    print(format_report(report))
+    if args.png:
+        print(f"wrote {plot_report(report, args.png)}")
+    return 0
+
+
+def cmd_similarity(args) -> int:
+    from .grading.similarity import format_pairs, similar_pairs
+
+    if not Path(args.folder).is_dir():
+        print(f"mlpbook similarity: no such folder: {args.folder}", file=sys.stderr)
+        return 2
+    print(format_pairs(similar_pairs(args.folder, args.exercises, args.threshold)))
     return 0
 
 
@@ -143,17 +223,55 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--set", metavar="NAME", help="the exercise set (notebook stem) of every "
                        "submission; by default read from the notebook or its file name")
     grade.add_argument("-v", "--verbose", action="store_true", help="list every question")
+    grade.add_argument("--gradescope", metavar="F", help="write Gradescope's results.json for "
+                       "the one submission graded to F")
+    grade.add_argument("--canvas", metavar="F", help="write a Canvas gradebook import CSV to F "
+                       "(one row per student, one column per exercise set)")
+    grade.add_argument("--roster", metavar="CSV", help="with --canvas: the students (a Canvas "
+                       "gradebook export); by default they are read from the file names")
     grade.set_defaults(func=cmd_grade)
 
     exercises = commands.add_parser(
-        "exercises", help="generate or check exercises/ from solutions/",
+        "exercises", help="generate, check or release the exercises",
         description="generate: write exercises/ from solutions/ (solution blocks replaced by "
         "stubs, outputs cleared). check: exit 1 when exercises/ is stale or contains solution "
-        "text.")
-    exercises.add_argument("action", choices=["generate", "check"])
+        "text. release OUT: write the student bundle (exercise notebooks, their data, a "
+        "README; no solutions, no references) into the folder OUT. gradescope OUT.zip: write "
+        "the autograder to upload to Gradescope (setup.sh, run_autograder, this package as a "
+        "wheel).")
+    exercises.add_argument("action", choices=["generate", "check", "release", "gradescope"])
+    exercises.add_argument("out", nargs="?", metavar="OUT", help="release: a new folder; "
+                           "gradescope: the zip file")
+    exercises.add_argument("--set", metavar="NAME", help="gradescope: the exercise set of the "
+                           "assignment (by default read from the submitted notebook)")
+    exercises.add_argument("--timeout", type=_positive_float, default=10.0, metavar="S",
+                           help="gradescope: the grader's --timeout (default 10)")
     exercises.add_argument("--solutions", default="solutions", metavar="DIR")
     exercises.add_argument("--exercises", default="exercises", metavar="DIR")
     exercises.set_defaults(func=cmd_exercises)
+
+    report = commands.add_parser(
+        "report", help="per-question statistics of a class",
+        description="Read the JSON of mlpbook grade --json and print, per question, the pass "
+        "rate, the most common failing case and the statuses, and per exercise set the "
+        "distribution of the scores.")
+    report.add_argument("grades", metavar="GRADES.json")
+    report.add_argument("--png", metavar="FILE", help="also draw the report into FILE")
+    report.set_defaults(func=cmd_report)
+
+    similarity = commands.add_parser(
+        "similarity", help="pairs of submissions with near-identical answers",
+        description="Compare the functions of every two submissions of the same exercise set "
+        "after normalisation (names, comments, docstrings and formatting removed with ast; "
+        "the exercise's starter code left out) and list the pairs that match, with the "
+        "matching functions and a score.")
+    similarity.add_argument("folder", metavar="FOLDER")
+    similarity.add_argument("--threshold", type=float, default=0.9, metavar="R",
+                            help="similarity ratio of a matching function (default 0.9)")
+    similarity.add_argument("--exercises", default=None, metavar="DIR",
+                            help="the exercise notebooks whose starter code is left out "
+                            "(default: exercises/ beside the package)")
+    similarity.set_defaults(func=cmd_similarity)
 
     refresh = commands.add_parser(
         "refresh", help="re-execute notebooks and refresh their outputs and twins",

@@ -12,7 +12,9 @@ two marker lines::
 (``# YOUR CODE HERE`` / ``raise NotImplementedError``), tags the cell ``raises-exception`` (so
 nbval accepts the NotImplementedError of an untouched exercise), clears every output and
 execution count, and records the exercise set in the notebook metadata (``mlpbook.exercise_set``).
-:func:`check_exercises` lists what is stale, missing, extra, or leaks solution text.
+:func:`check_exercises` lists what is stale, missing, extra, or leaks solution text, and every
+graded question whose statement does not say what is off limits in the words generated from the
+question's declaration (:func:`mlpbook.grading.ownwork.statement`), so the line cannot go stale.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import json
 from pathlib import Path
 
 __all__ = ["BEGIN", "END", "STUB", "exercise_text", "generate_exercises", "check_exercises",
-           "solution_blocks"]
+           "solution_blocks", "statement_problems"]
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -131,6 +133,32 @@ def _solution_only_lines(solution: Path) -> set[str]:
     return {line for line in inside - outside if len(line) >= 16}
 
 
+def statement_problems(solution: Path) -> list[str]:
+    """Questions of ``solution`` whose statement (the markdown cell before the cell defining the
+    function) lacks the off-limits line generated from the question's ``forbidden`` names."""
+    import re
+
+    from .grading.ownwork import statement
+    from .grading.sets import exercise_sets
+
+    exercise_set = exercise_sets().get(Path(solution).stem)
+    if exercise_set is None:
+        return []
+    cells = json.loads(Path(solution).read_text(encoding="utf-8"))["cells"]
+    texts = ["\n".join(_lines(c["source"])) for c in cells]
+    problems = []
+    for q in exercise_set.questions:
+        defining = [i for i, c in enumerate(cells) if c["cell_type"] == "code"
+                    and re.search(rf"^def {q.name}\(", texts[i], re.M)]
+        before = [i for i in range(defining[0]) if cells[i]["cell_type"] == "markdown"] \
+            if defining else []
+        line = statement(q.forbidden)
+        if not before or line not in texts[before[-1]]:
+            problems.append(f"{solution}: the statement of {q.id} must say what is off limits, "
+                            f"in these words: {line}")
+    return problems
+
+
 def check_exercises(solutions_dir: Path, exercises_dir: Path) -> list[str]:
     """Problems with ``exercises_dir``: stale, missing or extra notebooks, solution text."""
     problems = []
@@ -142,6 +170,7 @@ def check_exercises(solutions_dir: Path, exercises_dir: Path) -> list[str]:
         if extra.name not in names:
             problems.append(f"{extra}: no solutions/{extra.name} generates it")
     for solution in solutions:
+        problems += statement_problems(solution)
         target = Path(exercises_dir) / solution.name
         if not target.exists():
             problems.append(f"{target}: missing")

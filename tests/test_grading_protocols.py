@@ -58,7 +58,7 @@ def test_the_digit_question_sends_inputs_but_never_the_test_labels():
 
     q = get_question("12.train_digit_classifier")
     [c] = q.make_cases()
-    _, X_test, _, y_test = case_studies._split()
+    _, X_test, _, y_test = case_studies.split()
     X_train, y_train, seed, X_sent = c.args
     np.testing.assert_array_equal(X_sent, X_test)
     assert isinstance(seed, int) and len(y_train) == len(X_train) != len(y_test)

@@ -293,7 +293,7 @@ def test_digit_accuracy_verification():
 
     q = get_question("12.train_digit_classifier")
     [c] = q.make_cases()
-    _, _, _, y_test = case_studies._split()
+    _, _, _, y_test = case_studies.split()
     assert q.verify(c.args, y_test.copy()) is None
     wrong = y_test.copy()
     wrong[: len(wrong) // 5] = (wrong[: len(wrong) // 5] + 1) % 10  # 80 % right

@@ -1,6 +1,7 @@
 """The exercise sets: their reference answers against independent formulas and finite
 differences, their cases, and their agreement with the solution notebooks."""
 
+import copy
 import json
 import math
 import re
@@ -10,8 +11,9 @@ import numpy as np
 import pytest
 
 from mlpbook.gradcheck import numerical_gradient
-from mlpbook.grading import exercise_sets, get_question, wire
+from mlpbook.grading import Outcome, exercise_sets, get_question, wire
 from mlpbook.grading.feedback import verdict_for
+from mlpbook.grading.questions import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = [q for s in exercise_sets().values() for q in s.questions]
@@ -46,9 +48,23 @@ def test_cases_are_the_same_on_every_call(q):
         assert wire.dumps(list(a.args)) == wire.dumps(list(b.args))
 
 
+def judged_unwatched(q, function):
+    """The verdict on ``function`` without the own-work guard (which rejects the reference)."""
+    return q.judge([Outcome(returned=wire.roundtrip(invoke(function, copy.deepcopy(c.args),
+                                                           q.protocol)))
+                    for c in q.make_cases()])
+
+
 @pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q.id)
 def test_the_reference_passes_its_own_question(q):
-    assert verdict_for(q, {q.name: q.reference}).status == "passed"
+    assert judged_unwatched(q, q.reference).status == "passed"
+
+
+@pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q.id)
+def test_check_rejects_the_reference_itself(q):
+    verdict = verdict_for(q, {q.name: q.reference})
+    assert verdict.status == "failed" and verdict.points == 0
+    assert f"{q.id} must be your own code: " in verdict.message
 
 
 @pytest.mark.parametrize("stem", list(exercise_sets()))
@@ -261,7 +277,7 @@ def test_example2_epoch_reproduces_the_slides():
     for got, key in zip(first.args, ("X", "D", "W", "b", "V", "c", "lr"), strict=True):
         np.testing.assert_array_equal(got, example2()[key])  # the one copy of the data
     W, b, V, c = ref("06.example2_epoch")(*first.args)
-    # printed in seed 002 after epoch 1; three entries differ by 0.01 (0.72, 3.21, -0.66), see
+    # printed in [DNN slides] after epoch 1; three entries differ by 0.01 (0.72, 3.21, -0.66), see
     # the note in solutions/06_backpropagation.ipynb
     np.testing.assert_allclose(V, [[3.89, -1.74], [-3.14, -1.89], [-2.53, 2.51]], atol=0.006)
     np.testing.assert_allclose(c, [1.09, -0.44], atol=0.006)

@@ -30,8 +30,9 @@ does not own (other submissions, the grader's reports), and a process limit stop
 Run as an ordinary user, a submission can read and write files with that user's rights (it
 starts in an empty temporary directory, with a small environment), so grade a hostile class as
 root or in a container. Either way it can read what everyone may read, so keep a class's
-submissions in a folder other users may not read; and an answer that simply calls
-``mlpbook``'s own implementation passes: read the code if that matters.
+submissions in a folder other users may not read. An answer that uses the library code a
+question puts off limits fails (:mod:`mlpbook.grading.ownwork`), and the reference answers
+(:mod:`mlpbook.grading.sets`) are neither imported nor readable in the sandbox.
 
 Adding an exercise set for a chapter
 ------------------------------------
@@ -55,10 +56,22 @@ Adding an exercise set for a chapter
 """
 
 from .feedback import check
-from .grade import grade_one, grade_paths
 from .questions import STATUSES, Case, ExerciseSet, Outcome, Question, Verdict, case
 from .runner import Limits
-from .sets import exercise_sets, get_question, get_set
+
+# The exercise sets hold the reference answers: loaded on first use, so that the grader's sandbox
+# (which imports this package) never loads them.
+_LAZY = {"grade_one": "grade", "grade_paths": "grade", "exercise_sets": "sets",
+         "get_question": "sets", "get_set": "sets"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["check", "grade_one", "grade_paths", "Limits", "Question", "Case", "case",
            "ExerciseSet", "Outcome", "Verdict", "STATUSES", "exercise_sets", "get_question",

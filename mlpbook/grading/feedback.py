@@ -15,10 +15,9 @@ from contextlib import nullcontext
 
 import numpy as np
 
-from . import wire
+from . import ownwork, wire
 from .questions import Outcome, Question, Verdict, invoke
 from .questions import describe_exception as describe
-from .sets import get_question
 
 __all__ = ["check", "run_case"]
 
@@ -34,7 +33,7 @@ def run_case(function, question: Question, args: tuple) -> Outcome:
     fp = np.errstate(over="raise", divide="raise", invalid="raise") if question.strict_fp \
         else nullcontext()
     try:
-        with fp:
+        with fp, ownwork.watch(question.id, question.forbidden, also=[question.reference]):
             value = invoke(function, args, question.protocol)
     except NotImplementedError:
         return Outcome(raised="NotImplementedError", not_implemented=True)
@@ -62,6 +61,8 @@ def check(question_id: str, namespace: dict | None = None) -> None:
     """Print feedback on question ``question_id`` for the function defined in the notebook."""
     if GRADING:
         return
+    from .sets import get_question  # not at import: the grader's sandbox never loads the sets
+
     question = get_question(question_id)
     if namespace is None:
         namespace = sys._getframe(1).f_globals

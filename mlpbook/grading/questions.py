@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .compare import compare, show
+from .ownwork import PREFIX as OWN_WORK
 
 __all__ = ["Case", "case", "describe_exception", "invoke", "Question", "ExerciseSet", "Outcome",
            "Verdict", "STATUSES", "PROTOCOLS"]
@@ -122,6 +123,12 @@ class Question:
     protocol : how the function is called on a case, "call" or "fit_predict" (:func:`invoke`).
     time_factor : this question may take ``time_factor`` times the grader's per-question time
         limit (for answers that train a model); the submission's total time grows to match.
+    forbidden : the ``mlpbook`` names that implement what the question asks (functions,
+        methods, classes, modules, e.g. ``"mlpbook.Dense.backward"``); an answer that uses
+        them fails (:mod:`mlpbook.grading.ownwork`). The statement says so.
+    verify_cases : ``verify_cases([args of each case], [returned of each case]) -> message |
+        None``, run once every case has passed on its own: checks across the cases (that
+        random answers for different seeds are different and independent, for instance).
     """
 
     id: str
@@ -137,6 +144,8 @@ class Question:
     verify: Callable[[tuple, Any], str | None] | None = None
     protocol: str = "call"
     time_factor: float = 1.0
+    forbidden: tuple[str, ...] = ()
+    verify_cases: Callable[[list[tuple], list], str | None] | None = None
 
     def __post_init__(self):
         if not self.name.isidentifier():
@@ -149,6 +158,10 @@ class Question:
                              f"got {self.protocol!r}")
         if not self.time_factor >= 1:
             raise ValueError(f"Question {self.id}: time_factor must be at least 1")
+        if not (isinstance(self.forbidden, tuple) and all(
+                isinstance(n, str) and n.startswith("mlpbook.") for n in self.forbidden)):
+            raise ValueError(f"Question {self.id}: forbidden must be a tuple of names in "
+                             f"mlpbook, such as 'mlpbook.Dense.backward'; got {self.forbidden!r}")
         if self.protocol == "fit_predict" and self.verify is None:
             raise ValueError(f"Question {self.id}: a fit_predict question needs verify (its "
                              "predictions are scored, not compared)")
@@ -187,6 +200,8 @@ class Question:
             where = f"case {i + 1} of {len(cases)}, {c.label}: {self.call(c)}"
             if o.problem is not None:
                 return Verdict("error", 0, f"{where}\n{o.problem}")
+            if o.raised is not None and o.raised.startswith(OWN_WORK):
+                return Verdict("failed", 0, f"{where}\n{o.raised[len(OWN_WORK):]}")
             if o.raised is not None:
                 return Verdict("error", 0, f"{where}\nraised {o.raised}")
             if self.verify is not None:
@@ -195,6 +210,10 @@ class Question:
                 msg = compare(o.returned, want, self.rtol, self.atol, self.returns)
             if msg:
                 return Verdict("failed", 0, f"{where}\n{msg}")
+        if self.verify_cases is not None:
+            msg = self.verify_cases([c.args for c in cases], [o.returned for o in outcomes])
+            if msg:
+                return Verdict("failed", 0, f"across the {len(cases)} cases: {msg}")
         n = len(cases)
         return Verdict("passed", self.points, f"{n}/{n} case{'s' if n != 1 else ''}")
 

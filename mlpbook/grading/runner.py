@@ -323,7 +323,8 @@ def run_submission(cells: list[str], questions: list[Question], limits: Limits) 
         while True:
             job["skip"] = sorted(state.skip)
             job["questions"] = [{"id": q.id, "name": q.name, "strict_fp": q.strict_fp,
-                                 "protocol": q.protocol, "cases": state.encoded[q.id]}
+                                 "protocol": q.protocol, "cases": state.encoded[q.id],
+                                 "forbidden": list(q.forbidden)}
                                 for q in state.pending]
             box = _Sandbox(job, home, workdir)
             try:

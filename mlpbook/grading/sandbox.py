@@ -36,7 +36,7 @@ import sys
 
 import numpy as np
 
-from . import feedback, privileges, wire
+from . import feedback, ownwork, privileges, wire
 from .questions import describe_exception as describe
 from .questions import invoke
 
@@ -45,6 +45,7 @@ _fork, _exit, _waitpid, _write = os.fork, os._exit, os.waitpid, os.write
 _dumps, _errstate = json.dumps, np.errstate
 _encode, _decode, _WireError, _invoke = wire.encode, wire.decode, wire.WireError, invoke
 _kill_leftovers = privileges.kill_leftovers
+_watch = ownwork.watch
 
 _MAGIC = re.compile(r"^\s*[%!]")
 
@@ -102,14 +103,22 @@ def answer(question: dict, namespace: dict, report: Reporter) -> None:
                                                  "not a function"})
         return
     outcomes, protocol = [], question["protocol"]
+    # own work: a use of an off-limits name is reported at once, for every case
+    forbidden, n = tuple(question.get("forbidden", ())), len(question["cases"])
+
+    def violated(message):
+        report.send({"question": qid, "outcomes": [{"raised": message}] * n})
+
     for encoded in question["cases"]:
         args = _decode(encoded)
         try:
             if question["strict_fp"]:
-                with _errstate(over="raise", divide="raise", invalid="raise"):
+                with _errstate(over="raise", divide="raise", invalid="raise"), \
+                        _watch(qid, forbidden, on_violation=violated):
                     value = _invoke(function, args, protocol)
             else:
-                value = _invoke(function, args, protocol)
+                with _watch(qid, forbidden, on_violation=violated):
+                    value = _invoke(function, args, protocol)
         except NotImplementedError:
             outcomes.append({"raised": "NotImplementedError", "not_implemented": True})
             continue
@@ -179,6 +188,8 @@ def main(job_path: str) -> None:
         privileges.become_reaper()
     tidy = _kill_leftovers if alone else (lambda: None)
     feedback.GRADING = True  # check(...) cells do nothing here
+    # own work: references unreadable, off-limits library code resolved, guards in place
+    ownwork.seal(n for q in job["questions"] for n in q.get("forbidden", ()))
     report.send({"ready": True})
     namespace = {"__name__": "__main__", "__builtins__": builtins,
                  "display": lambda *objects, **options: None}  # as in Jupyter, minus the output

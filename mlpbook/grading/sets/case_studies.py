@@ -6,10 +6,22 @@ The training question uses the "fit_predict" protocol (:func:`mlpbook.grading.qu
 the sandbox receives the training data and the *inputs* of the test set, calls the student's
 ``train_digit_classifier(X_train, y_train, rng)`` and returns only its predicted labels. The
 test labels never leave the grader, which computes the accuracy itself.
+
+Looking the labels up cannot pass: the bundled digits contain the test images, so the grader
+disguises the data metamorphically. It shuffles the 64 pixels of every image by one fixed
+permutation and renames the ten classes by another (:func:`disguise`). A network with dense
+layers learns the disguised task exactly as well as the plain one (it has no notion of which
+pixels are neighbours), and must predict the *renamed* labels; a lookup of an image (or of its
+nearest neighbour) among the bundled digits finds nothing, or the plain label. The permutations
+come from ``SPLIT_SEED`` and, when the grader's environment sets it, the secret
+``MLPBOOK_GRADING_KEY`` (which the sandbox's environment does not carry), so that a submission
+cannot undo them.
 """
 
 from __future__ import annotations
 
+import os
+import zlib
 from functools import cache
 from itertools import pairwise
 
@@ -66,10 +78,23 @@ def _confusion_cases(rng):
     ]
 
 
+def disguise(X, y, key: str = ""):
+    """(X with its 64 pixels permuted, y with its 10 classes renamed), by permutations drawn
+    from ``SPLIT_SEED`` and ``key``."""
+    rng = np.random.default_rng([SPLIT_SEED, zlib.crc32(key.encode())])
+    pixels, classes = rng.permutation(X.shape[1]), rng.permutation(10)
+    return X[:, pixels], classes[y]
+
+
 @cache
-def _split():
-    X, y = datasets.digits()
+def _split(key: str):
+    X, y = disguise(*datasets.digits(), key)
     return datasets.train_test_split(X, y, test_fraction=0.25, rng=SPLIT_SEED)
+
+
+def split():
+    """The grader's split of the disguised digits: X_train, X_test, y_train, y_test."""
+    return _split(os.environ.get("MLPBOOK_GRADING_KEY", ""))
 
 
 def train_digit_classifier(X_train, y_train, rng):
@@ -80,16 +105,16 @@ def train_digit_classifier(X_train, y_train, rng):
 
 
 def _training_cases(rng):
-    X_train, X_test, y_train, _ = (a.copy() for a in _split())
-    return [case(f"{len(y_train)} training digits, {len(X_test)} held-out digits", X_train,
-                 y_train, 0, X_test)]
+    X_train, X_test, y_train, _ = (a.copy() for a in split())
+    return [case(f"{len(y_train)} training digits, {len(X_test)} held-out digits (pixels and "
+                 "classes permuted)", X_train, y_train, 0, X_test)]
 
 
 def verify_accuracy(args, got) -> str | None:
     """Predicted labels for every held-out digit, scored here against labels the sandbox never
     saw."""
     X_test = args[-1]
-    _, X_held, _, y_held = _split()
+    _, X_held, _, y_held = split()
     if not np.array_equal(X_test, X_held):
         return "the test inputs are not the held-out digits"
     if not isinstance(got, np.ndarray) or got.shape != y_held.shape:
@@ -107,9 +132,12 @@ def verify_accuracy(args, got) -> str | None:
 
 QUESTIONS = [
     Question("12.predict_digits", "predict_digits", 2, predict_digits, _predict_cases,
-             "Predictions of a softmax network"),
+             "Predictions of a softmax network",
+             forbidden=("mlpbook.Dense.forward", "mlpbook.Sequential.forward", "mlpbook.predict",
+                        "mlpbook.evaluate")),
     Question("12.confusion_matrix", "confusion_matrix", 1, confusion_matrix, _confusion_cases,
-             "A confusion matrix"),
+             "A confusion matrix",
+             forbidden=("mlpbook.metrics",)),
     Question("12.train_digit_classifier", "train_digit_classifier", 4, train_digit_classifier,
              _training_cases, "A digit classifier", verify=verify_accuracy,
              protocol="fit_predict", time_factor=6),

@@ -90,11 +90,19 @@ def _collapse_cases(rng):
 
 QUESTIONS = [
     Question("02.forward_columns", "forward_columns", 2, forward_columns, _column_cases,
-             "Forward pass, one sample per column", rtol=1e-10, atol=1e-12),
+             "Forward pass, one sample per column", rtol=1e-10, atol=1e-12,
+             forbidden=("mlpbook.Dense.forward", "mlpbook.Sequential.forward", "mlpbook.predict",
+                        "mlpbook.autodiff")),
     Question("02.forward_rows", "forward_rows", 2, forward_rows, _row_cases,
-             "Forward pass, one sample per row", rtol=1e-10, atol=1e-12),
+             "Forward pass, one sample per row", rtol=1e-10, atol=1e-12,
+             forbidden=("mlpbook.Dense.forward", "mlpbook.Sequential.forward", "mlpbook.predict",
+                        "mlpbook.autodiff")),
     Question("02.count_parameters", "count_parameters", 1, count_parameters, _count_cases,
-             "Counting parameters"),
+             "Counting parameters",
+             forbidden=("mlpbook.Layer.n_params", "mlpbook.Layer.parameters",
+                        "mlpbook.Sequential.parameters")),
     Question("02.collapse_identity", "collapse_identity", 3, collapse_identity, _collapse_cases,
-             "Identity activations collapse", rtol=1e-10, atol=1e-12, returns=("W", "b")),
+             "Identity activations collapse", rtol=1e-10, atol=1e-12, returns=("W", "b"),
+             forbidden=("mlpbook.Dense.forward", "mlpbook.Sequential.forward", "mlpbook.predict",
+                        "mlpbook.autodiff")),
 ]

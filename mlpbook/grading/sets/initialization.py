@@ -17,6 +17,7 @@ from ...layers import Dense
 from ...optim import clip_grad_norm
 from ...sequential import Sequential
 from ..questions import Question, case
+from ..randomness import check_independent, check_neighbours
 
 NOTEBOOK = "09_initialization_and_vanishing_gradients"
 
@@ -49,6 +50,7 @@ def _weights_cases(rng):
         case("He, 256 × 512", "he", 256, 512, 2),
         case("Glorot, 300 × 700", "glorot", 300, 700, 3),
         case("He, 1000 × 100 (many outputs)", "he", 1000, 100, 4),
+        case("He, 256 × 512 again, another seed", "he", 256, 512, 5),
     ]
 
 
@@ -67,6 +69,9 @@ def verify_weights(args, got) -> str | None:
     n, std = got.size, init_std(kind, n_in, n_out)
     if np.unique(got).size < 0.99 * n:
         return "many weights repeat: draw every entry independently"
+    message = check_neighbours(got, "the weights")
+    if message:
+        return message
     mean, spread = float(got.mean()), float(got.std())
     if abs(mean) > 6 * std / math.sqrt(n):  # 6 standard errors of the mean
         return f"the mean of the weights is {mean:.3g}, too far from 0 for {n} draws"
@@ -78,6 +83,11 @@ def verify_weights(args, got) -> str | None:
         return f"{inside:.1%} of the weights lie within one standard deviation of 0; a " \
                "normal distribution has 68.3% there (draw from a normal distribution)"
     return None
+
+
+def verify_draws(cases, got) -> str | None:
+    """Weights drawn with different seeds are different and independent, even up to a shift."""
+    return check_independent(cases, got, "the weights")
 
 
 def activation_variances(depth, width, n, init, activation, seed):
@@ -154,12 +164,18 @@ def _clip_cases(rng):
 
 QUESTIONS = [
     Question("09.init_std", "init_std", 1, init_std, _std_cases,
-             "Xavier, He and Glorot standard deviations", rtol=1e-12, atol=1e-15),
+             "Xavier, He and Glorot standard deviations", rtol=1e-12, atol=1e-15,
+             forbidden=("mlpbook.init",)),
     Question("09.init_weights", "init_weights", 2, init_weights, _weights_cases,
-             "Initialisers, checked by their statistics", verify=verify_weights),
+             "Initialisers, checked by their statistics", verify=verify_weights,
+             verify_cases=verify_draws,
+             forbidden=("mlpbook.init",)),
     Question("09.activation_variances", "activation_variances", 3, activation_variances,
-             _variance_cases, "Variance across the layers", verify=verify_variances),
+             _variance_cases, "Variance across the layers", verify=verify_variances,
+             forbidden=("mlpbook.Dense.forward", "mlpbook.Sequential.forward", "mlpbook.predict",
+                        "mlpbook.diagnostics")),
     Question("09.clip_grad_norm", "clip_grad_norm", 2, clip_by_norm, _clip_cases,
              "Clipping by the global norm", rtol=1e-10, atol=1e-12,
-             returns=("clipped", "total_norm")),
+             returns=("clipped", "total_norm"),
+             forbidden=("mlpbook.clip_grad_norm", "mlpbook.clip_grad_value")),
 ]

@@ -12,7 +12,7 @@ NOTEBOOK = "01_perceptron_to_logistic_regression"
 
 
 def _step(z):
-    return np.where(np.asarray(z) >= 0, 1.0, 0.0)  # Threshold(z) = 1 if z ≥ 0 else 0 (seed 004)
+    return np.where(np.asarray(z) >= 0, 1.0, 0.0)  # Threshold(z) = 1 if z ≥ 0 else 0 ([Peeters])
 
 
 # Q1 -------------------------------------------------------------------------------------------
@@ -122,12 +122,17 @@ QUESTIONS = [
     Question("01.perceptron_update", "perceptron_update", 2, perceptron_update,
              _perceptron_cases, "One step of the perceptron rule", returns=("w", "b")),
     Question("01.sigmoid", "sigmoid", 2, _sigmoid, _sigmoid_cases, "A stable sigmoid",
-             rtol=1e-12, atol=1e-300, strict_fp=True),
+             rtol=1e-12, atol=1e-300, strict_fp=True,
+             forbidden=("mlpbook.activations.sigmoid", "mlpbook.Sigmoid", "mlpbook.autodiff")),
     Question("01.logistic_gradient", "logistic_gradient", 2, logistic_gradient, _gradient_cases,
-             "The BCE gradient of one sample", returns=("dw", "db"), strict_fp=True),
+             "The BCE gradient of one sample", returns=("dw", "db"), strict_fp=True,
+             forbidden=("mlpbook.BCELoss", "mlpbook.BCEWithLogitsLoss", "mlpbook.autodiff")),
     Question("01.logistic_regression_step", "logistic_regression_step", 3,
              logistic_regression_step, _step_cases, "A vectorised gradient step",
-             returns=("w", "b"), strict_fp=True),
+             returns=("w", "b"), strict_fp=True,
+             forbidden=("mlpbook.BCELoss", "mlpbook.BCEWithLogitsLoss", "mlpbook.Dense.backward",
+                        "mlpbook.Sequential.backward", "mlpbook.optim", "mlpbook.fit",
+                        "mlpbook.autodiff")),
     Question("01.xor_weights", "xor_weights", 2, xor_weights, _xor_cases,
              "XOR with a hidden layer", verify=verify_xor),
 ]

@@ -14,6 +14,7 @@ from ...dropout import Dropout
 from ...optim import SGD
 from ...regularization import L1, L2
 from ..questions import Question, case
+from ..randomness import check_independent, check_neighbours
 
 NOTEBOOK = "11_regularization_and_dropout"
 
@@ -30,6 +31,7 @@ def _forward_cases(rng):
         case("p_keep = 0.8", rng.standard_normal((300, 50)), 0.8, 2),
         case("p_keep = 1: nothing is dropped", rng.standard_normal((20, 10)), 1.0, 3),
         case("p_keep = 0.1, positive activations", np.abs(rng.standard_normal((500, 40))), 0.1, 4),
+        case("p_keep = 0.5 again, another seed", rng.standard_normal((200, 100)), 0.5, 5),
     ]
 
 
@@ -52,9 +54,17 @@ def verify_forward(args, got) -> str | None:
             if np.all(mask.all(axis=axis) | ~mask.any(axis=axis)):
                 return f"the mask keeps or drops each {what} as a whole: draw an independent " \
                        "coin for every unit of every sample"
+        message = check_neighbours(mask, "the mask")
+        if message:
+            return message
     if not np.allclose(out, np.where(mask, A / p_keep, 0.0), rtol=1e-12, atol=0):
         return "out is not A · mask / p_keep for the mask you returned (inverted dropout (5.47))"
     return None
+
+
+def verify_masks(cases, got) -> str | None:
+    """Masks drawn with different seeds are different and independent, even up to a shift."""
+    return check_independent(cases, [mask for _, mask in got], "the masks")
 
 
 def dropout_backward(dout, mask, p_keep):
@@ -115,11 +125,16 @@ def _l1_cases(rng):
 
 QUESTIONS = [
     Question("11.dropout_forward", "dropout_forward", 2, dropout_forward, _forward_cases,
-             "Inverted dropout, forward", verify=verify_forward),
+             "Inverted dropout, forward", verify=verify_forward,
+             verify_cases=verify_masks,
+             forbidden=("mlpbook.Dropout",)),
     Question("11.dropout_backward", "dropout_backward", 2, dropout_backward, _backward_cases,
-             "Inverted dropout, backward", rtol=1e-12, atol=1e-15),
+             "Inverted dropout, backward", rtol=1e-12, atol=1e-15,
+             forbidden=("mlpbook.Dropout",)),
     Question("11.l2_step", "l2_step", 2, l2_step, _l2_cases, "Weight decay (5.53)", rtol=1e-12,
-             atol=1e-15),
+             atol=1e-15,
+             forbidden=("mlpbook.regularization", "mlpbook.optim")),
     Question("11.l1_step", "l1_step", 2, l1_step, _l1_cases, "A step with the L1 penalty",
-             rtol=1e-12, atol=1e-15),
+             rtol=1e-12, atol=1e-15,
+             forbidden=("mlpbook.regularization", "mlpbook.optim")),
 ]

@@ -1,4 +1,4 @@
-"""Exercises of chapter 08: one step of Momentum in the form of seed 004, of Adam with bias
+"""Exercises of chapter 08: one step of Momentum in the form of [Peeters], of Adam with bias
 correction (as ``torch.optim.Adam``) and of RMSprop, each checked against :mod:`mlpbook.optim`,
 and input standardisation with the statistics of the training set."""
 
@@ -111,12 +111,15 @@ def _standardize_cases(rng):
 
 QUESTIONS = [
     Question("08.momentum_step", "momentum_step", 2, momentum_step, _momentum_cases,
-             "One step of Momentum", rtol=1e-10, atol=1e-12, returns=("theta", "V")),
+             "One step of Momentum", rtol=1e-10, atol=1e-12, returns=("theta", "V"),
+             forbidden=("mlpbook.optim",)),
     Question("08.adam_step", "adam_step", 3, adam_step, _adam_cases,
              "One step of Adam with bias correction", rtol=1e-9, atol=1e-12,
-             returns=("theta", "m", "v")),
+             returns=("theta", "m", "v"),
+             forbidden=("mlpbook.optim",)),
     Question("08.rmsprop_step", "rmsprop_step", 2, rmsprop_step, _rmsprop_cases,
-             "One step of RMSprop", rtol=1e-9, atol=1e-12, returns=("theta", "S")),
+             "One step of RMSprop", rtol=1e-9, atol=1e-12, returns=("theta", "S"),
+             forbidden=("mlpbook.optim",)),
     Question("08.standardize", "standardize", 2, standardize, _standardize_cases,
              "Standardising with training statistics", rtol=1e-10, atol=1e-12,
              returns=("Z_train", "Z_test", "mean", "std")),
