@@ -222,9 +222,22 @@ def test_explorer_html_follows_the_contract():
     frames = json.loads(table)["frames"]
     assert sorted(frames) == ["0,0", "0,1", "1,0", "1,1", "2,0", "2,1"]
     assert frames["2,1"]["out"] == ["10", "×2"] and frames["2,1"]["alt"].startswith("r = 10")
+    assert frames["2,1"]["off"] == [False, False] and " disabled" not in markup
     assert len({f["src"] for f in frames.values()}) == 6
     start = re.search(r'<img src="([^"]+)"', markup).group(1)
     assert start == frames["1,0"]["src"]
+
+
+def test_sliders_that_change_nothing_are_marked_inert():
+    ex = Explorer("a", "04", "a_explorer(", "activation_explorer_figure",
+                  (Control("name", "activation", ("tanh", "ELU"), "tanh"),
+                   Control("param", "parameter", (0, 1), 0)), "{name}",
+                  kwargs=lambda k: {"name": k["name"],
+                                    "param": None if k["name"] == "tanh" else k["param"]})
+    markup = explorer_html(ex, "fp", src=str, size=lambda key: (10, 10))
+    frames = json.loads(re.search(r"frames\">(.*?)</script>", markup).group(1))["frames"]
+    assert frames["0,0"]["off"] == [False, True] and frames["1,0"]["off"] == [False, False]
+    assert markup.count(" disabled") == 1  # the start frame is tanh: its parameter is inert
 
 
 def test_control_rejects_bad_tables():

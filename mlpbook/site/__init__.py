@@ -191,8 +191,8 @@ def _build(out, book, exercises, cache, work, jobs, mathjax, log) -> BuildReport
     report.warnings = _sphinx(src, out, work / "doctrees", log)
     (out / MARKER).write_text("written by `mlpbook site build`; the next build replaces this "
                               "folder\n", encoding="utf-8")
-    report.pages = sum(1 for p in out.rglob("*.html")
-                       if p.name not in ("genindex.html", "search.html"))
+    report.pages = sum(1 for p in out.rglob("*.html") if "_static" not in p.parts
+                       and p.name not in ("genindex.html", "search.html"))
     lap("sphinx")
     return report
 

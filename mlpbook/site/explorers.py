@@ -333,20 +333,29 @@ def png_size(path: Path) -> tuple[int, int]:
 def explorer_html(ex: Explorer, fingerprint: str, src: Callable[[str], str],
                   size: Callable[[str], tuple[int, int]]) -> str:
     """The explorer's element: a slider per control with its readout, the image of the start
-    frame, and (in a JSON script) every frame's image, alt text and readouts by slider
-    positions. ``src(key)`` is the URL of a frame's image, ``size(key)`` its pixel size."""
-    frames, start_key = {}, None
-    for positions, _, kwargs in ex.combinations():
-        key = frame_key(ex.callback, kwargs, fingerprint)
-        if positions == ex.start():
-            start_key = key
+    frame, and (in a JSON script) every frame's image, alt text, readouts and inert sliders
+    (those that would not change the frame, shown disabled) by slider positions. ``src(key)``
+    is the URL of a frame's image, ``size(key)`` its pixel size."""
+    combos = ex.combinations()
+    keys = {positions: frame_key(ex.callback, kwargs, fingerprint)
+            for positions, _, kwargs in combos}
+
+    def inert(positions, i):  # moving control i alone would not change the frame
+        return len({keys[positions[:i] + (j,) + positions[i + 1:]]
+                    for j in range(len(ex.controls[i].values))}) == 1
+
+    frames = {}
+    for positions, _, kwargs in combos:
+        key = keys[positions]
         frames[",".join(map(str, positions))] = {
             "src": src(key),
             "width": round(size(key)[0] * DISPLAY_DPI / FRAME_DPI),
             "alt": ex.alt(kwargs),
             "out": [c.text(c.values[i], kwargs)
                     for c, i in zip(ex.controls, positions, strict=True)],
+            "off": [inert(positions, i) for i in range(len(ex.controls))],
         }
+    start_key = keys[ex.start()]
     start = ",".join(map(str, ex.start()))
     first = frames[start]
     width, height = (round(n * DISPLAY_DPI / FRAME_DPI) for n in size(start_key))
@@ -356,8 +365,8 @@ def explorer_html(ex: Explorer, fingerprint: str, src: Callable[[str], str],
         rows.append(
             f'<div class="mlpbook-explorer-control"><label for="{cid}">{html.escape(c.label)}'
             f'</label><input type="range" id="{cid}" min="0" max="{len(c.values) - 1}" '
-            f'step="1" value="{pos}" data-index="{i}" aria-valuetext="'
-            f'{html.escape(first["out"][i])}"><output for="{cid}">'
+            f'step="1" value="{pos}" data-index="{i}"{" disabled" if first["off"][i] else ""} '
+            f'aria-valuetext="{html.escape(first["out"][i])}"><output for="{cid}">'
             f'{html.escape(first["out"][i])}</output></div>')
     data = json.dumps({"frames": frames}, ensure_ascii=False).replace("</", "<\\/")
     note = f'<p class="mlpbook-explorer-note">{html.escape(ex.note)}</p>' if ex.note else ""

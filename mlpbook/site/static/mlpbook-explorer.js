@@ -21,6 +21,7 @@
         var out = explorer.querySelector('output[for="' + input.id + '"]');
         if (out) { out.textContent = frame.out[i]; }
         input.setAttribute("aria-valuetext", frame.out[i]);
+        input.disabled = frame.off[i];  // e.g. the parameter of an activation that has none
       });
     }
     inputs.forEach(function (input) { input.addEventListener("input", show); });
