@@ -1,6 +1,6 @@
 """The website's pure parts: finding cross-references, choosing their homes, preparing notebooks
 for the pages, the explorers' frame tables and HTML. (The build itself and the browser test are
-in test_site_browser.py, marked ``site``.)"""
+in test_site_browser.py, marked ``browser``.)"""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
 """The website in a real browser, offline: every page of a built site opened in headless
 Chromium with every request that leaves the local server blocked.
 
-Slow (a site build, then every page loaded with MathJax), so marked ``site`` and left out of the
-default run. CI runs it after building the site:
+Slow (a site build, then every page loaded with MathJax), so marked ``browser`` and left out of
+the default run. CI runs it after building the site:
 
     mlpbook site build --out _site
-    MLPBOOK_SITE_DIR=_site python -m pytest tests/test_site_browser.py -m site -n 0
+    MLPBOOK_SITE_DIR=_site python -m pytest tests/test_site_browser.py -m browser -n 0
 
 Without ``MLPBOOK_SITE_DIR`` the site is built into a temporary folder first. Chromium is
 Debian's (``/usr/bin/chromium``, or ``MLPBOOK_CHROMIUM``), driven by playwright.
@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-pytestmark = pytest.mark.site
+pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("MLPBOOK_CHROMIUM", "/usr/bin/chromium")
