@@ -6,8 +6,6 @@ notebooks stay short and the figures stay consistent across chapters.
 
 from __future__ import annotations
 
-import sys
-
 import matplotlib.pyplot as plt  # noqa: F401
 import numpy as np  # noqa: F401
 
@@ -17,13 +15,21 @@ import numpy as np  # noqa: F401
 # size: crisp on high-density screens, while text outputs (what nbval compares) stay the same.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000",
              "#F0E442")
-plt.rcParams["axes.prop_cycle"] = plt.cycler(color=OKABE_ITO)
-_ipython = sys.modules.get("IPython")
-_shell = _ipython.get_ipython() if _ipython is not None else None
-if _shell is not None and "inline" in plt.get_backend():
-    from matplotlib_inline.config import InlineBackend
 
-    InlineBackend.instance(parent=_shell).figure_formats = {"retina"}
+
+def _house_style():
+    import sys
+
+    plt.rcParams["axes.prop_cycle"] = plt.cycler(color=OKABE_ITO)
+    ipython = sys.modules.get("IPython")  # loaded in a notebook kernel, not imported here
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None and "inline" in plt.get_backend():
+        from matplotlib_inline.config import InlineBackend
+
+        InlineBackend.instance(parent=shell).figure_formats = {"retina"}
+
+
+_house_style()
 
 # ---- chapters 01-02: perceptron, logistic regression, network diagrams ----
 
