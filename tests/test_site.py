@@ -133,6 +133,19 @@ def test_prepare_chapter_places_explorers_by_their_call_and_notes_other_widgets(
                    if c.cell_type == "code" for o in c.outputs)
 
 
+def test_each_explorer_is_placed_once_in_the_cell_that_shows_the_widget():
+    nb = _chapter()
+    check = nbformat.v4.new_code_cell("assert widgets.interpolation_explorer().children")
+    nb.cells.insert(3, check)  # an asserting cell before the widget cell: no output
+    staged, placed = pages.prepare_chapter(nb, {"interpolation_explorer(": "<div>EX</div>",
+                                                "missing_explorer(": "<div>NO</div>"})
+    assert placed == {"interpolation_explorer("}
+    shown = [i for i, c in enumerate(staged.cells) if c.cell_type == "code"
+             and any("text/html" in o.get("data", {}) and "EX" in o.data["text/html"]
+                     for o in c.outputs)]
+    assert shown == [4]
+
+
 def test_figures_get_alt_text_from_heading_title_and_prose():
     staged, _ = pages.prepare_chapter(_chapter(), {})
     alt = staged.cells[2].metadata["mystnb"]["image"]["alt"]

@@ -114,20 +114,25 @@ def prepare_chapter(nb, explorers: dict[str, str]):
     """A copy of chapter notebook ``nb`` ready for the site, and the calls placed.
 
     ``explorers`` maps the text of a widget call (``"interpolation_explorer("``) to the HTML of
-    its kernel-free explorer. A code cell whose source contains that text has its outputs
-    replaced by the explorer; any other widget output is replaced by a note. Returns
-    ``(notebook, placed)`` with ``placed`` the set of calls found."""
+    its kernel-free explorer. The first code cell whose source contains that text and that shows
+    a widget (else the first that contains it) has its outputs replaced by the explorer; any
+    other widget output is replaced by a note. Returns ``(notebook, placed)`` with ``placed``
+    the set of calls found."""
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)  # saved widget state would need scripts from outside
-    placed = set()
+    home = {}
+    for call in explorers:
+        found = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and call in c.source]
+        if found:
+            home[call] = next((i for i in found if _has_widget(nb.cells[i])), found[0])
+    placed = set(home)
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        calls = [call for call in explorers if call in cell.source]
+        calls = [call for call in explorers if home.get(call) == i]
         cell.source = strip_test_markers(cell.source)
         if calls:
             cell.outputs = [_html_output(explorers[call]) for call in calls]
-            placed.update(calls)
         elif _has_widget(cell):
             cell.outputs = [o for o in cell.outputs if WIDGET_MIME not in o.get("data", {})]
             cell.outputs.append(_html_output(WIDGET_NOTE))
