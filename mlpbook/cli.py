@@ -200,6 +200,24 @@ def cmd_refresh(args) -> int:
     return 0
 
 
+def cmd_site(args) -> int:
+    try:
+        from .site import build
+    except ImportError as exc:  # Sphinx and its extensions are an optional extra
+        print(f"mlpbook site: {exc.name} is not installed; install the site extra: "
+              'python -m pip install -e ".[site]"', file=sys.stderr)
+        return 2
+    try:
+        report = build(out=args.out, book=args.book, exercises=args.exercises, cache=args.cache,
+                       jobs=args.jobs, mathjax=args.mathjax,
+                       log=lambda text: print(text, file=sys.stderr))
+    except (RuntimeError, ValueError) as exc:
+        print(f"mlpbook {exc}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mlpbook", description=__doc__)
     parser.add_argument("--version", action="version", version=f"mlpbook {__version__}")
@@ -282,6 +300,27 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--timeout", type=_positive_float, default=300, metavar="S",
                          help="seconds allowed for each cell (default 300)")
     refresh.set_defaults(func=cmd_refresh)
+
+    site = commands.add_parser(
+        "site", help="build the book as an offline static website",
+        description="build: turn the committed chapter and exercise notebooks (not re-executed) "
+        "into a static website with math, figures, search and explorers that work without a "
+        "kernel; every asset is served from OUT. Needs the site extra: "
+        'python -m pip install -e ".[site]".')
+    site.add_argument("action", choices=["build"])
+    site.add_argument("--out", default="_site", metavar="DIR",
+                      help="output folder (default _site); replaced only if empty or built here "
+                      "before")
+    site.add_argument("--book", default="book", metavar="DIR")
+    site.add_argument("--exercises", default="exercises", metavar="DIR")
+    site.add_argument("--cache", default=None, metavar="DIR",
+                      help="explorer frames and MathJax, reused by later builds (default "
+                      "~/.cache/mlpbook/site)")
+    site.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
+                      help="processes drawing explorer frames (default: one per core)")
+    site.add_argument("--mathjax", metavar="DIR", help="an unpacked MathJax 3 es5 folder to "
+                      "serve instead of the cached npm copy")
+    site.set_defaults(func=cmd_site)
     return parser
 
 

@@ -13,6 +13,28 @@ from ._extras import import_extra
 
 plt = import_extra("matplotlib.pyplot", "mlpbook.plotting")
 
+# House style, set once when this module is first imported. Lines cycle through the Okabe–Ito
+# colours, which stay distinct for colour-blind readers (yellow, weak on white, comes last). In a
+# notebook kernel figures are sent as PNG at twice the resolution ("retina"), shown at the same
+# size: crisp on high-density screens, while text outputs (what nbval compares) stay the same.
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000",
+             "#F0E442")
+
+
+def _house_style():
+    import sys
+
+    plt.rcParams["axes.prop_cycle"] = plt.cycler(color=OKABE_ITO)
+    ipython = sys.modules.get("IPython")  # loaded in a notebook kernel, not imported here
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None and "inline" in plt.get_backend():
+        from matplotlib_inline.config import InlineBackend
+
+        InlineBackend.instance(parent=shell).figure_formats = {"retina"}
+
+
+_house_style()
+
 # ---- chapters 01-02: perceptron, logistic regression, network diagrams ----
 
 
