@@ -92,6 +92,13 @@ def cmd_grade(args) -> int:
 def cmd_exercises(args) -> int:
     from .exercises import check_exercises, generate_exercises
 
+    solutions = Path(args.solutions)
+    if not any(solutions.glob("*.ipynb")):
+        where = "is not a directory" if not solutions.is_dir() else "holds no notebooks"
+        print(f"mlpbook exercises: {args.solutions} {where}; run this command from the root of "
+              "the mlpbook repository (where solutions/ and exercises/ are), or pass "
+              "--solutions DIR and --exercises DIR", file=sys.stderr)
+        return 2
     if args.action == "generate":
         written = generate_exercises(Path(args.solutions), Path(args.exercises))
         for path in written:
@@ -121,7 +128,9 @@ def cmd_refresh(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mlpbook", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="mlpbook", description="The mlpbook command line: grade exercise notebooks, "
+        "generate and check the exercises, refresh the notebooks' outputs.")
     parser.add_argument("--version", action="version", version=f"mlpbook {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
