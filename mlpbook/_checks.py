@@ -2,6 +2,9 @@
 
 Every check raises a ``ValueError`` (or ``TypeError``) whose message names who is complaining and
 what was expected and what was given, so that a wrong shape is never broadcast silently.
+``integer`` and ``number`` check the scalar arguments of every constructor (layers, losses,
+optimizers, regularizers, ``fit``): a bool is not a number here (``Dense(True, 3)`` is refused,
+not read as ``Dense(1, 3)``), and neither is NaN or infinity.
 
 ``who`` names the complainer: a string, an object with a ``_who`` name (a layer or a loss), or a
 pair ``(object, suffix)`` such as ``(layer, ".backward")``. Names are only built when a check
@@ -33,6 +36,9 @@ def as_float_array(x, who, dtype=None) -> np.ndarray:
                         ) from exc
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"{_name(who)}: expected an array of numbers; got dtype {arr.dtype}")
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{_name(who)}: expected real numbers; got complex dtype {arr.dtype} "
+                        "(take .real or abs() explicitly)")
     if dtype is not None:
         return arr.astype(dtype, copy=False)
     if not np.issubdtype(arr.dtype, np.floating):
@@ -72,6 +78,43 @@ def check_finite(A: np.ndarray, who, what: str = "input") -> None:
 
 
 def check_same_shape(got: np.ndarray, want_shape: tuple, who, what: str) -> None:
+    """``got`` has exactly the shape ``want_shape`` (no broadcasting)."""
     if got.shape != tuple(want_shape):
         raise ValueError(f"{_name(who)}: expected {what} of shape {tuple(want_shape)}; got "
                          f"{got.shape}")
+
+
+# ---- scalar arguments -------------------------------------------------------------------------
+
+def _is_bool(v) -> bool:
+    return isinstance(v, (bool, np.bool_))
+
+
+def integer(v, who, what: str, minimum: int = 1) -> int:
+    """``v`` as an int ≥ ``minimum``; bools and floats (even 2.0) are refused."""
+    if _is_bool(v) or not isinstance(v, (int, np.integer)) or v < minimum:
+        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"{_name(who)}: {what} must be {kind}; got {v!r}")
+    return int(v)
+
+
+def number(v, who, what: str, low: float | None = None, high: float | None = None,
+           low_open: bool = False, high_open: bool = False) -> float:
+    """``v`` as a finite float in the interval from ``low`` to ``high`` (each bound included
+    unless ``*_open``; None: unbounded); bools are refused."""
+    ok = (not _is_bool(v) and isinstance(v, (int, float, np.integer, np.floating))
+          and np.isfinite(v)
+          and (low is None or (v > low if low_open else v >= low))
+          and (high is None or (v < high if high_open else v <= high)))
+    if ok:
+        return float(v)
+    if low is None and high is None:
+        kind = "a finite number"
+    elif high is None:
+        kind = "a positive number" if (low == 0 and low_open) else \
+            f"a number {'>' if low_open else '>='} {low:g}"
+    elif low is None:
+        kind = f"a number {'<' if high_open else '<='} {high:g}"
+    else:
+        kind = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    raise ValueError(f"{_name(who)}: {what} must be {kind}; got {v!r}")

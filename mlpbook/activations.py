@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_float_array, check_same_shape
-from .layers import Layer
+from ._checks import as_float_array, check_same_shape, integer, number
+from .layers import Layer, read_only
 
 __all__ = [
     "Activation", "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU",
@@ -51,6 +51,8 @@ def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
 class Activation(Layer):
     """An element-wise activation. Subclasses define ``function`` and ``derivative``."""
 
+    preserves_width = True
+
     def function(self, z: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
@@ -62,9 +64,10 @@ class Activation(Layer):
         self.Z = Z
         return self.function(Z)
 
-    def backward(self, dA):
+    def backward(self, dA, input_grad=True):
         Z = self._cached("Z")
-        return self._upstream(dA, Z) * self.derivative(Z)  # δ = Diag(σ'(z)) ζ   (5.31)
+        dA = self._upstream(dA, Z)
+        return dA * self.derivative(Z) if input_grad else None  # δ = Diag(σ'(z)) ζ   (5.31)
 
     def _upstream(self, dA, like: np.ndarray) -> np.ndarray:
         """The upstream gradient ∂C/∂a, checked to have the shape (and given the dtype) of
@@ -86,8 +89,9 @@ class Identity(Activation):
     def second_derivative(self, z):
         return np.zeros_like(z)
 
-    def backward(self, dA):
-        return self._upstream(dA, self._cached("Z")).copy()
+    def backward(self, dA, input_grad=True):
+        dA = self._upstream(dA, self._cached("Z"))
+        return dA.copy() if input_grad else None
 
 
 class Step(Activation):
@@ -95,7 +99,7 @@ class Step(Activation):
     003, 004); ``low=-1`` is σ_Step of (5.16). The derivative is 0 everywhere (taken as 0 at 0)."""
 
     def __init__(self, low: float = 0.0):
-        self.low = float(low)
+        self.low = number(low, "Step", "low")
 
     def function(self, z):
         z = np.asarray(z)
@@ -124,11 +128,12 @@ class Sigmoid(Activation):
 
     def forward(self, Z, training=False):
         self.A = super().forward(Z, training)
-        return self.A
+        return read_only(self.A)  # kept for backward: the caller cannot change it
 
-    def backward(self, dA):
+    def backward(self, dA, input_grad=True):
         A = self._cached("A")
-        return self._upstream(dA, A) * A * (1 - A)  # σ'(z) = σ(z)(1 − σ(z)), from the output
+        dA = self._upstream(dA, A)
+        return dA * A * (1 - A) if input_grad else None  # σ'(z) = σ(z)(1 − σ(z)), from the output
 
 
 class Tanh(Activation):
@@ -146,11 +151,12 @@ class Tanh(Activation):
 
     def forward(self, Z, training=False):
         self.A = super().forward(Z, training)
-        return self.A
+        return read_only(self.A)  # kept for backward: the caller cannot change it
 
-    def backward(self, dA):
+    def backward(self, dA, input_grad=True):
         A = self._cached("A")
-        return self._upstream(dA, A) * (1 - A * A)  # tanh' = 1 − tanh², from the output
+        dA = self._upstream(dA, A)
+        return dA * (1 - A * A) if input_grad else None  # tanh' = 1 − tanh², from the output
 
 
 class ReLU(Activation):
@@ -162,16 +168,17 @@ class ReLU(Activation):
     def derivative(self, z):
         return (np.asarray(z) >= 0).astype(np.asarray(z).dtype)
 
-    def backward(self, dA):
+    def backward(self, dA, input_grad=True):
         Z = self._cached("Z")
-        return self._upstream(dA, Z) * (Z >= 0)  # σ'(z) = 1{z ≥ 0}
+        dA = self._upstream(dA, Z)
+        return dA * (Z >= 0) if input_grad else None  # σ'(z) = 1{z ≥ 0}
 
 
 class LeakyReLU(Activation):
     """max(0, z) + min(0, εz), σ'(z) = 1{z ≥ 0} + ε 1{z < 0}."""
 
     def __init__(self, eps: float = 0.01):
-        self.eps = float(eps)
+        self.eps = number(eps, "LeakyReLU", "eps (the slope for z < 0)")
 
     def function(self, z):
         return np.where(z >= 0, z, self.eps * z)
@@ -191,9 +198,8 @@ class PReLU(Activation):
     _params = (("alpha", "dalpha"),)
 
     def __init__(self, alpha: float = 0.25, n: int = 1, dtype=np.float64):
-        if not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"PReLU: n must be a positive integer; got {n!r}")
-        self.alpha = np.full(int(n), alpha, dtype=dtype)
+        n = integer(n, "PReLU", "n (the number of slopes)")
+        self.alpha = np.full(n, number(alpha, "PReLU", "alpha (the initial slope)"), dtype=dtype)
         self.dalpha = np.zeros_like(self.alpha)
 
     def function(self, z):
@@ -203,17 +209,31 @@ class PReLU(Activation):
         return np.where(z >= 0, 1.0, self.alpha).astype(np.asarray(z).dtype, copy=False)
 
     def forward(self, Z, training=False):
-        Z = as_float_array(Z, "PReLU", dtype=self.alpha.dtype)
+        Z = as_float_array(Z, self, dtype=self.alpha.dtype)
         if self.alpha.size != 1 and (Z.ndim != 2 or Z.shape[1] != self.alpha.size):
-            raise ValueError(f"PReLU(n={self.alpha.size}): expected input of shape "
-                             f"(n, {self.alpha.size}); got {Z.shape}")
+            raise ValueError(f"{self._who}: expected input of shape (n, {self.alpha.size}); got "
+                             f"{Z.shape}")
         return super().forward(Z, training)
 
-    def backward(self, dA):
-        dZ = super().backward(dA)
-        contrib = np.where(self.Z < 0, dA * self.Z, 0)  # ∂a/∂α = min(z, 0)
+    def backward(self, dA, input_grad=True):
+        Z = self._cached("Z")
+        dA = self._upstream(dA, Z)
+        contrib = np.where(Z < 0, dA * Z, 0)  # ∂a/∂α = min(z, 0)
         self.dalpha[...] = contrib.sum() if self.alpha.size == 1 else contrib.sum(axis=0)
-        return dZ
+        return dA * self.derivative(Z) if input_grad else None
+
+    def output_features(self, n_in):
+        if n_in is not None and self.alpha.size != 1 and n_in != self.alpha.size:
+            raise self._width_error(n_in, self.alpha.size)
+        return n_in
+
+    @property
+    def in_features_hint(self):
+        return self.alpha.size if self.alpha.size != 1 else None
+
+    @property
+    def _who(self):
+        return f"PReLU(n={self.alpha.size})"
 
     def config(self):
         return {"alpha": float(self.alpha[0]), "n": int(self.alpha.size),
@@ -224,7 +244,7 @@ class ELU(Activation):
     """z for z > 0, α(e^z − 1) otherwise."""
 
     def __init__(self, alpha: float = 1.0):
-        self.alpha = float(alpha)
+        self.alpha = number(alpha, type(self).__name__, "alpha")
 
     def function(self, z):
         return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0)))
@@ -298,26 +318,37 @@ class Arctan(Activation):
         return 1 / (1 + np.square(z))
 
     def second_derivative(self, z):
-        return -2 * z / (1 + np.square(z)) ** 2
+        with np.errstate(over="ignore"):  # (1 + z²)² = inf for |z| > 1e77: the value is then ±0
+            return -2 * (z / (1 + np.square(z)) ** 2)  # −2z overflows first; ×2 is exact
 
 
 class Swish(Activation):
     """z σ(βz) (β = 1 is SiLU),  derivative σ(βz) + βz σ(βz)(1 − σ(βz))."""
 
     def __init__(self, beta: float = 1.0):
-        self.beta = float(beta)
+        self.beta = number(beta, "Swish", "beta")
+
+    def _scaled(self, z):
+        """βz, which overflows to ±inf beyond the float range (σ(βz) is then exactly 0 or 1)."""
+        with np.errstate(over="ignore"):
+            return self.beta * np.asarray(z)
 
     def function(self, z):
-        return z * sigmoid(self.beta * z)
+        return z * sigmoid(self._scaled(z))
 
     def derivative(self, z):
-        s = sigmoid(self.beta * z)
-        return s + self.beta * z * s * (1 - s)
+        bz = self._scaled(z)
+        s = sigmoid(bz)
+        with np.errstate(invalid="ignore"):  # ∞ · 0 where βz overflowed
+            d = s + bz * s * (1 - s)
+        return np.where(np.isinf(bz), s, d)  # the limits: σ' → 1 as z → ∞, 0 as z → −∞
 
     def second_derivative(self, z):
-        b = self.beta
-        s = sigmoid(b * z)
-        return b * s * (1 - s) * (2 + b * z * (1 - 2 * s))
+        b, bz = self.beta, self._scaled(z)
+        s = sigmoid(bz)
+        with np.errstate(invalid="ignore"):
+            d2 = b * s * (1 - s) * (2 + bz * (1 - 2 * s))
+        return np.where(np.isinf(bz), 0.0, d2).astype(d2.dtype, copy=False)  # σ'' → 0
 
     def config(self):
         return {"beta": self.beta}
@@ -330,15 +361,19 @@ class Softmax(Layer):
     J = Diag(s) − s sᵀ, which gives s ⊙ (g − ⟨g, s⟩) without building J.
     """
 
+    preserves_width = True
+
     def forward(self, Z, training=False):
         Z = as_float_array(Z, "Softmax()")
         self.A = softmax(Z, axis=-1)
-        return self.A
+        return read_only(self.A)  # kept for backward: the caller cannot change it
 
-    def backward(self, dA):
+    def backward(self, dA, input_grad=True):
         S = self._cached("A")
         dA = as_float_array(dA, "Softmax().backward", dtype=S.dtype)
         check_same_shape(dA, S.shape, "Softmax().backward", "upstream gradient ∂C/∂a")
+        if not input_grad:
+            return None
         return S * (dA - np.sum(dA * S, axis=-1, keepdims=True))  # Jᵀ g with J of (5.19)
 
     @staticmethod

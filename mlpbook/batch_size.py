@@ -18,26 +18,28 @@ import time
 
 import numpy as np
 
+from ._checks import integer
 from .init import as_generator
-from .training import evaluate
+from .training import evaluate, train_step
 
 __all__ = ["training_step", "training_curve", "updates_to_target", "time_per_update"]
 
 
 def _check_batch_size(batch_size, n: int, who: str) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-            or not 1 <= batch_size <= n:
+    try:
+        checked = integer(batch_size, who, "batch_size")
+    except ValueError:
+        checked = n + 1
+    if checked > n:
         raise ValueError(f"{who}: batch_size must be an integer in [1, {n}] (the number of "
                          f"samples); got {batch_size!r}")
-    return int(batch_size)
+    return checked
 
 
 def training_step(model, loss, optimizer, Xb, yb) -> float:
-    """One update on the mini-batch (Xb, yb), exactly as ``mb.fit`` does it; returns the loss."""
-    value = loss.forward(model.forward(Xb, training=True), yb)
-    model.backward(loss.backward(), input_grad=False)
-    optimizer.step()
-    return value
+    """One update on the mini-batch (Xb, yb): ``mb.training.train_step``, the very step of
+    ``mb.fit``. Returns the loss."""
+    return train_step(model, loss, optimizer, Xb, yb)[0]
 
 
 def training_curve(model, loss, optimizer, X, y, batch_size: int, n_updates: int, rng=None,
@@ -53,8 +55,7 @@ def training_curve(model, loss, optimizer, X, y, batch_size: int, n_updates: int
     n = X.shape[0]
     batch_size = _check_batch_size(batch_size, n, "training_curve")
     for what, v in (("n_updates", n_updates), ("every", every)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"training_curve: {what} must be a positive integer; got {v!r}")
+        integer(v, "training_curve", what)
     rng = as_generator(rng)
     updates, losses = [0], [evaluate(model, loss, X, y)[0]]
 

@@ -12,11 +12,9 @@ In production the batch statistics are replaced by running averages collected du
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ._checks import as_float_array, check_batch, check_same_shape
+from ._checks import as_float_array, check_batch, check_same_shape, integer, number
 from .layers import Dense, Layer
 
 __all__ = ["BatchNorm", "fold_batchnorm"]
@@ -41,22 +39,20 @@ class BatchNorm(Layer):
     batch variance σ̂² of (5.38), which divides by n_b; PyTorch averages the unbiased variance
     (divided by n_b − 1) instead, so its running_var is larger by n_b/(n_b − 1).
 
-    Forward maps (n, units) -> (n, units). In training mode a batch needs at least two samples.
+    Forward maps (n, units) -> (n, units). In training mode a batch needs at least two samples
+    (``min_training_batch``); ``mb.fit`` merges a last batch of one sample into the one before.
     """
 
     _params = (("gamma", "dgamma"), ("beta", "dbeta"))
     _buffers = ("running_mean", "running_var")  # state that is not trained but must be saved
+    min_training_batch = 2  # a variance needs two samples
+    preserves_width = True
 
     def __init__(self, n: int, momentum: float = 0.9, eps: float = 1e-5, dtype=np.float64):
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"BatchNorm: n must be a positive integer; got {n!r}")
-        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) \
-                or not 0 <= momentum < 1:
-            raise ValueError(f"BatchNorm: momentum (weight of the old running value) must be in "
-                             f"[0, 1); got {momentum!r}")
-        if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
-            raise ValueError(f"BatchNorm: eps must be a positive number; got {eps!r}")
-        self.n, self.momentum, self.eps = int(n), float(momentum), float(eps)
+        self.n = integer(n, "BatchNorm", "n")
+        self.momentum = number(momentum, "BatchNorm", "momentum (weight of the old running "
+                               "value)", 0, 1, high_open=True)
+        self.eps = number(eps, "BatchNorm", "eps", 0, low_open=True)
         dtype = np.dtype(dtype)
         self.gamma = np.ones(self.n, dtype=dtype)
         self.beta = np.zeros(self.n, dtype=dtype)
@@ -67,8 +63,8 @@ class BatchNorm(Layer):
         self.cache = None
 
     def forward(self, Z, training=False):
-        Z = as_float_array(Z, self._who, dtype=self.gamma.dtype)
-        check_batch(Z, self.n, self._who)
+        Z = as_float_array(Z, self, dtype=self.gamma.dtype)
+        check_batch(Z, self.n, self)
         if training:
             if Z.shape[0] < 2:
                 raise ValueError(f"{self._who}: training mode needs a batch of at least 2 samples "
@@ -87,12 +83,14 @@ class BatchNorm(Layer):
         self.cache = (Z, mu, inv_std, Zbar, training)
         return self.gamma * Zbar + self.beta  # z̃ = γ z̄ + β   (5.40), (5.41)
 
-    def backward(self, dZt):
+    def backward(self, dZt, input_grad=True):
         Z, mu, inv_std, Zbar, training = self._cached("cache")
-        dZt = as_float_array(dZt, self._who + ".backward", dtype=Z.dtype)
-        check_same_shape(dZt, Z.shape, self._who + ".backward", "upstream gradient ∂C/∂z̃")
+        dZt = as_float_array(dZt, (self, ".backward"), dtype=Z.dtype)
+        check_same_shape(dZt, Z.shape, (self, ".backward"), "upstream gradient ∂C/∂z̃")
         self.dgamma[...] = np.sum(dZt * Zbar, axis=0)  # ∂C/∂γ = Σ_i ∂C/∂z̃ z̄   (5.42)
         self.dbeta[...] = np.sum(dZt, axis=0)  # ∂C/∂β = Σ_i ∂C/∂z̃              (5.42)
+        if not input_grad:
+            return None
         dZbar = dZt * self.gamma  # ∂C/∂z̄ = ∂C/∂z̃ γ
         if not training:  # production: μ, σ are constants and z ↦ z̃ is affine
             return dZbar * inv_std
@@ -105,6 +103,23 @@ class BatchNorm(Layer):
         super().astype(dtype)
         self.cache = None
         return self
+
+    def output_features(self, n_in):
+        if n_in is not None and n_in != self.n:
+            raise self._width_error(n_in, self.n)
+        return self.n
+
+    @property
+    def in_features_hint(self):
+        return self.n
+
+    def _check_state(self, state, who):
+        super()._check_state(state, who)
+        var = state["running_var"]
+        if np.any(var < 0):
+            i = int(np.argmax(var < 0))
+            raise ValueError(f"{who}: running_var of {self._who} must be >= 0 (a variance); got "
+                             f"{float(var[i])!r} at index {i}")
 
     def config(self):
         return {"n": self.n, "momentum": self.momentum, "eps": self.eps,

@@ -122,6 +122,23 @@ def _write_exports(args, results) -> bool:
 def cmd_exercises(args) -> int:
     from .exercises import check_exercises, generate_exercises
 
+    if args.action == "gradescope":
+        from .grading.exports import autograder_zip
+
+        if not args.out or not args.out.endswith(".zip"):
+            print("mlpbook exercises gradescope: give the zip file to write (OUT.zip)",
+                  file=sys.stderr)
+            return 2
+        path = autograder_zip(args.out, args.set, args.timeout)
+        print(f"wrote {path}: upload it as the assignment's autograder")
+        return 0
+    solutions = Path(args.solutions)
+    if not any(solutions.glob("*.ipynb")):
+        where = "is not a directory" if not solutions.is_dir() else "holds no notebooks"
+        print(f"mlpbook exercises: {args.solutions} {where}; run this command from the root of "
+              "the mlpbook repository (where solutions/ and exercises/ are), or pass "
+              "--solutions DIR and --exercises DIR", file=sys.stderr)
+        return 2
     if args.action == "release":
         from .grading.release import release
 
@@ -134,16 +151,6 @@ def cmd_exercises(args) -> int:
             print(f"mlpbook exercises release: {exc}", file=sys.stderr)
             return 1
         print(f"wrote {len(written)} files to {args.out} (no solutions, no references)")
-        return 0
-    if args.action == "gradescope":
-        from .grading.exports import autograder_zip
-
-        if not args.out or not args.out.endswith(".zip"):
-            print("mlpbook exercises gradescope: give the zip file to write (OUT.zip)",
-                  file=sys.stderr)
-            return 2
-        path = autograder_zip(args.out, args.set, args.timeout)
-        print(f"wrote {path}: upload it as the assignment's autograder")
         return 0
     if args.action == "generate":
         written = generate_exercises(Path(args.solutions), Path(args.exercises))
@@ -219,7 +226,9 @@ def cmd_site(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mlpbook", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="mlpbook", description="The mlpbook command line: grade exercise notebooks, "
+        "generate and check the exercises, refresh the notebooks' outputs.")
     parser.add_argument("--version", action="version", version=f"mlpbook {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array
+from ._checks import as_float_array, integer
 from .activations import ACTIVATIONS, Activation, Identity, ReLU, Sigmoid
 from .layers import Dense
 from .sequential import Sequential
@@ -166,10 +166,9 @@ def sawtooth(depth: int) -> Sequential:
     Returns ``Sequential(Dense(1, 2), ReLU(), [Dense(2, 2), ReLU()] × (depth − 1), Dense(2, 1),
     Identity())``: (n, 1) -> (n, 1).
     """
-    if not isinstance(depth, (int, np.integer)) or depth < 1:
-        raise ValueError(f"sawtooth: depth must be a positive integer; got {depth!r}")
+    depth = integer(depth, "sawtooth", "depth")
     layers = []
-    for ell in range(int(depth)):
+    for ell in range(depth):
         dense = Dense(1 if ell == 0 else 2, 2, init="zeros")
         # the first layer reads x; the others read t(x) = 2 a_1 − 4 a_2 from the two units before
         dense.W[:] = [[1.0], [1.0]] if ell == 0 else [[2.0, -4.0], [2.0, -4.0]]

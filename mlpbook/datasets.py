@@ -3,9 +3,10 @@ small real data. Every random generator takes ``rng`` (a ``numpy.random.Generato
 
 from __future__ import annotations
 
-import numpy as np  # noqa: F401
+import numpy as np
 
-from .init import as_generator  # noqa: F401
+from ._checks import integer, number
+from .init import as_generator
 
 # ---- toy generators and real data ----
 
@@ -16,16 +17,11 @@ def xor():
 
 
 def _check_n(n, who: str, minimum: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
-        raise ValueError(f"{who}: n must be an integer >= {minimum}; got {n!r}")
-    return int(n)
+    return integer(n, who, "n", minimum)
 
 
 def _check_noise(noise, who: str) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.floating)) \
-            or not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"{who}: noise must be a number >= 0; got {noise!r}")
-    return float(noise)
+    return number(noise, who, "noise", 0)
 
 
 def _shuffled(X, y, rng):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, check_same_shape
+from ._checks import as_float_array, check_same_shape, number
 from .init import as_generator
 from .layers import Layer
 
@@ -35,12 +35,11 @@ class Dropout(Layer):
     Arrays: ``mask`` (n, units), True for kept units (after a training-mode forward).
     """
 
+    preserves_width = True
+
     def __init__(self, p_keep: float = 0.5, inverted: bool = True, rng=None):
-        if isinstance(p_keep, bool) or not isinstance(p_keep, (int, float, np.floating)) \
-                or not (0 < p_keep <= 1):
-            raise ValueError(f"Dropout: p_keep (the probability of keeping a unit) must be in "
-                             f"(0, 1]; got {p_keep!r}")
-        self.p_keep = float(p_keep)
+        self.p_keep = number(p_keep, "Dropout", "p_keep (the probability of keeping a unit)", 0,
+                             1, low_open=True)
         self.inverted = bool(inverted)
         self.rng = as_generator(rng)
         self.mask = None
@@ -48,12 +47,12 @@ class Dropout(Layer):
         self._scale = None  # the factor that multiplied the input in the last forward
 
     def forward(self, A, training=False):
-        A = as_float_array(A, repr(self))
+        A = as_float_array(A, self)
         if not training:  # production: (5.48) identity when inverted, (5.46) times p_keep if not
             self._scale = A.dtype.type(1.0 if self.inverted else self.p_keep)
             return A * self._scale
         if self.hold_mask and self.mask is not None:
-            check_same_shape(self.mask, A.shape, repr(self) + " with hold_mask=True",
+            check_same_shape(self.mask, A.shape, (self, " with hold_mask=True"),
                              "input (the shape of the held mask)")
         else:
             self.mask = self.rng.random(A.shape) < self.p_keep  # keep with probability p_keep
@@ -61,13 +60,16 @@ class Dropout(Layer):
         self._scale = self.mask * A.dtype.type(scale)
         return A * self._scale
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad=True):
         scale = self._cached("_scale")
-        dout = as_float_array(dout, repr(self) + ".backward", dtype=np.asarray(scale).dtype)
+        dout = as_float_array(dout, (self, ".backward"), dtype=np.asarray(scale).dtype)
         if np.ndim(scale):
-            check_same_shape(dout, scale.shape, repr(self) + ".backward",
-                             "upstream gradient")
-        return dout * scale  # the same (masked, scaled) product as forward
+            check_same_shape(dout, scale.shape, (self, ".backward"), "upstream gradient")
+        return dout * scale if input_grad else None  # the same (masked, scaled) product
+
+    @property
+    def _who(self):
+        return repr(self)
 
     def config(self):
         return {"p_keep": self.p_keep, "inverted": self.inverted}

@@ -1,11 +1,13 @@
 """Saving and loading models: one ``.npz`` file, no pickle.
 
-The file holds every array of the model (parameters, and buffers such as batch-norm running
-statistics) under its parameter name (``"0.W"``, ``"2.running_var"``, ...) and, under
+The file holds every array of the model's ``state()`` (parameters, and buffers such as batch-norm
+running statistics) under its name (``"0.W"``, ``"2.running_var"``, ...) and, under
 ``"__architecture__"``, a JSON string describing the layers: their class names and ``config()``.
 ``load`` rebuilds the layers from a fixed registry of mlpbook classes, never by importing or
 executing anything named in the file, and reads the arrays with ``allow_pickle=False``. A file that
-is truncated, tampered with or inconsistent raises ``ValueError`` saying what is wrong.
+is truncated, tampered with or inconsistent raises ``ValueError`` saying what is wrong, and so do
+arrays that no trained model holds (NaN or infinite weights, a negative running variance): each
+layer's ``load_state`` checks its whole state before anything is copied.
 
 >>> mb.save(model, "model.npz"); same = mb.load("model.npz")
 """
@@ -38,31 +40,23 @@ def layer_registry() -> dict[str, type]:
 
 # ---- save -------------------------------------------------------------------------------------
 
-def _arrays_of(layer) -> dict[str, np.ndarray]:
-    out = {p.name: p.value for p in layer.parameters()}
-    out.update({b: getattr(layer, b) for b in layer._buffers})
-    return out
-
-
-def _describe(layer, prefix: str, arrays: dict, registry: dict) -> dict:
+def _describe(layer, registry: dict) -> dict:
     name = type(layer).__name__
     if registry.get(name) is not type(layer):
         raise ValueError(f"save: cannot save a {name} layer; known layer classes are "
                          f"{sorted(registry)}")
     if name == "Sequential":
-        return {"class": name, "layers": [_describe(child, f"{prefix}{i}.", arrays, registry)
-                                          for i, child in enumerate(layer.layers)]}
-    for key, value in _arrays_of(layer).items():
-        arrays[prefix + key] = value
+        return {"class": name, "layers": [_describe(child, registry) for child in layer.layers]}
     return {"class": name, "config": layer.config()}
 
 
 def save(model, path) -> Path:
     """Write ``model`` (a layer or ``Sequential``) to ``path`` (``.npz`` is appended if missing);
-    returns the path written."""
-    arrays: dict[str, np.ndarray] = {}
-    arch = {"format": FORMAT, "version": VERSION,
-            "model": _describe(model, "", arrays, layer_registry())}
+    returns the path written. A model whose arrays hold NaN or infinity is refused (``load``
+    would refuse the file)."""
+    arch = {"format": FORMAT, "version": VERSION, "model": _describe(model, layer_registry())}
+    arrays = model.state()
+    model._check_state(arrays, "save")
     path = Path(os.fspath(path))
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
@@ -73,6 +67,9 @@ def save(model, path) -> Path:
 # ---- load -------------------------------------------------------------------------------------
 
 def _read(path) -> tuple[str, dict[str, np.ndarray]]:
+    if Path(os.fspath(path)).is_dir():
+        raise IsADirectoryError(f"load: {os.fspath(path)!r} is a directory; expected an .npz "
+                                "file written by mb.save")
     if not Path(os.fspath(path)).is_file():
         raise FileNotFoundError(f"load: no such file: {os.fspath(path)!r}")
     try:
@@ -154,7 +151,7 @@ def _build(desc, prefix: str, arrays: dict, used: set, registry: dict, budget: i
 
 
 def _fill(layer, name: str, prefix: str, arrays: dict, used: set, where: str) -> None:
-    expected = _arrays_of(layer)
+    expected = layer.state()
     missing = [prefix + k for k in expected if prefix + k not in arrays]
     if missing:
         raise ValueError(f"load: {name} ({where}) needs the arrays {missing}, missing in the file")
@@ -172,6 +169,8 @@ def _fill(layer, name: str, prefix: str, arrays: dict, used: set, where: str) ->
                          f"{sorted(d.name for d in dtypes)}; expected one floating dtype")
     if expected:
         layer.astype(dtypes.pop())
-    for key, current in _arrays_of(layer).items():
-        current[...] = arrays[prefix + key]
-        used.add(prefix + key)
+    try:
+        layer.load_state({key: arrays[prefix + key] for key in expected})
+    except ValueError as exc:
+        raise ValueError(f"load: {name} ({where}): {exc}") from None
+    used.update(prefix + key for key in expected)

@@ -31,6 +31,7 @@ import math
 
 import numpy as np
 
+from ._checks import number
 from .layers import Layer
 
 __all__ = [
@@ -76,25 +77,16 @@ def _name(p, i: int) -> str:
 
 
 def _positive(x, what: str, who: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(x) or x <= 0:
-        raise ValueError(f"{who}: {what} must be a positive number; got {x!r}")
-    return float(x)
+    return number(x, who, what, 0, low_open=True)
 
 
 def _nonnegative(x, what: str, who: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(x) or x < 0:
-        raise ValueError(f"{who}: {what} must be a number >= 0; got {x!r}")
-    return float(x)
+    return number(x, who, what, 0)
 
 
 def _unit(x, what: str, who: str) -> float:
     """A decay rate in [0, 1)."""
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)) \
-            or not (0 <= x < 1):
-        raise ValueError(f"{who}: {what} must be in [0, 1); got {x!r}")
-    return float(x)
+    return number(x, who, what, 0, 1, high_open=True)
 
 
 # ---- optimizers -------------------------------------------------------------------------------

@@ -15,10 +15,11 @@ The losses of this package average over the batch, so λ here plays the role of 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
+
+from ._checks import number
 
 __all__ = ["Regularizer", "L1", "L2", "is_weight"]
 
@@ -33,13 +34,10 @@ class Regularizer:
 
     def __init__(self, lam: float, include: Callable[[str], bool] | None = None):
         who = type(self).__name__
-        if isinstance(lam, bool) or not isinstance(lam, (int, float, np.integer, np.floating)) \
-                or not math.isfinite(lam) or lam < 0:
-            raise ValueError(f"{who}: lam must be a number >= 0; got {lam!r}")
+        self.lam = number(lam, who, "lam", 0)
         if include is not None and not callable(include):
             raise TypeError(f"{who}: include must be a function of the parameter name; got "
                             f"{type(include).__name__}")
-        self.lam = float(lam)
         self.include = is_weight if include is None else include
 
     def selected(self, params) -> list:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, check_finite
+from ._checks import as_float_array, check_finite, integer
 from .layers import Dense, Layer, Parameter
 
 __all__ = ["Sequential", "mlp"]
@@ -17,6 +17,7 @@ class Sequential(Layer):
     >>> model = Sequential(Dense(4, 5, rng=rng), ReLU(), Dense(5, 1, rng=rng))
     >>> model.forward(X).shape          # X: (n, 4)
     (n, 1)
+    >>> print(model.summary())          # layers, output shapes, parameters, dtype
     """
 
     def __init__(self, *layers: Layer):
@@ -42,17 +43,13 @@ class Sequential(Layer):
         return A
 
     def backward(self, dout, input_grad: bool = True) -> np.ndarray | None:
-        """dout = ∂C/∂ŷ: (n, N_L) -> ∂C/∂X: (n, N_0). Training loops pass ``input_grad=False``:
+        """dout = ∂C/∂ŷ: (n, N_L) -> ∂C/∂X: (n, N_0). Training passes ``input_grad=False``:
         every parameter gradient is still filled, but ∂C/∂X is not computed (returns None)."""
+        if not self.layers:
+            return dout if input_grad else None
         for layer in reversed(self.layers[1:]):
             dout = layer.backward(dout)
-        if not self.layers:
-            return dout
-        first = self.layers[0]
-        if not input_grad and isinstance(first, (Dense, Sequential)):
-            return first.backward(dout, input_grad=False)
-        din = first.backward(dout)
-        return din if input_grad else None
+        return self.layers[0].backward(dout, input_grad=input_grad)
 
     def parameters(self) -> list[Parameter]:
         """Every trainable array, named ``"<layer index>.<array>"`` (e.g. ``"0.W"``)."""
@@ -61,6 +58,47 @@ class Sequential(Layer):
             for p in layer.parameters():
                 out.append(Parameter(p.layer, p.attr, p.grad_attr, name=f"{i}.{p.name}"))
         return out
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Every parameter and buffer of every layer, named like the parameters (``"0.W"``,
+        ``"1.running_var"``): the layers' own arrays, not copies."""
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
+                for k, v in layer.state().items()}
+
+    def _check_state(self, state: dict, who: str) -> None:
+        own = self.state()
+        extra = sorted(set(state) - set(own))
+        if extra:
+            raise ValueError(f"{who}: the model has no arrays {extra}")
+        for i, layer in enumerate(self.layers):
+            prefix = f"{i}."
+            layer._check_state({k[len(prefix):]: v for k, v in state.items()
+                                if k.startswith(prefix)}, f"{who}: layer {i}")
+
+    @property
+    def min_training_batch(self) -> int:
+        return max((layer.min_training_batch for layer in self.layers), default=1)
+
+    def output_features(self, n_in):
+        for layer in self.layers:
+            n_in = layer.output_features(n_in)
+        return n_in
+
+    @property
+    def in_features_hint(self):
+        for layer in self.layers:  # the first layer that fixes a width, after width-keepers
+            if layer.in_features_hint is not None:
+                return layer.in_features_hint
+            if not layer.preserves_width:
+                return None
+        return None
+
+    def _summary_rows(self, index: str, n_in):
+        rows = []
+        for i, layer in enumerate(self.layers):
+            sub, n_in = layer._summary_rows(f"{index}{i}" if not index else f"{index}.{i}", n_in)
+            rows += sub
+        return rows, n_in
 
     def astype(self, dtype) -> Sequential:
         for layer in self.layers:
@@ -105,9 +143,14 @@ def mlp(sizes, activation=None, init="he", batchnorm: bool = False, rng=None,
     from .batchnorm import BatchNorm
     from .init import as_generator
 
-    sizes = [int(s) for s in sizes]
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError(f"mlp: expected at least two positive widths [N_0, ..., N_L]; got {sizes}")
+    sizes = list(sizes)
+    try:
+        if len(sizes) < 2:
+            raise ValueError
+        sizes = [integer(s, "mlp", "a width") for s in sizes]
+    except ValueError:
+        raise ValueError(f"mlp: expected at least two positive widths [N_0, ..., N_L] (integers); "
+                         f"got {sizes}") from None
     activation = ReLU if activation is None else activation
     rng = as_generator(rng)
     layers = []

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import optim
+from ._checks import integer
 
 __all__ = ["Quadratic", "ill_conditioned_bowl", "Point", "trajectory", "BOWL_START",
            "OPTIMIZER_SETTINGS", "make_optimizer", "optimizer_path"]
@@ -98,8 +99,7 @@ def trajectory(surface, make_optimizer, start, steps: int) -> np.ndarray:
     ``mb.Nesterov`` keeps the look-ahead point θ − αβV in the parameter (the point where it needs
     the gradient); the position θ of seed 004's formula is recovered as value + αβV.
     """
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"trajectory: steps must be an integer >= 0; got {steps!r}")
+    steps = integer(steps, "trajectory", "steps", minimum=0)
     point = Point(start)
     opt = make_optimizer([point])
     path = np.empty((steps + 1, 2))

@@ -2,29 +2,33 @@
 
 >>> history = mb.fit(model, mb.BCEWithLogitsLoss(), mb.Adam(model.parameters(), lr=1e-2),
 ...                  X, y, epochs=100, batch_size=32, rng=0, validation=(Xv, yv))
+>>> history                      # epochs run, last and best value of each curve
 >>> history.loss[-1], history.val_accuracy[-1]
 
 Each epoch visits the training set once in a new random order (a permutation of the indices
 drawn from ``rng``; only the mini-batches are copied), in batches of ``batch_size`` with the last,
-smaller batch kept. Training runs the model in training mode (dropout active, batch statistics
-in batch norm); validation and ``evaluate`` run it in production mode.
+smaller batch kept; when the model has a layer that needs more samples per batch in training
+mode (batch norm needs two) and the last batch is smaller than that, it joins the batch before.
+Training runs the model in training mode (dropout active, batch statistics in batch norm);
+validation and ``evaluate`` run it in production mode. Every argument, the data and the targets
+are checked before the first update, so a mistake never leaves a half-trained model.
+
+One update is :func:`train_step`, the same function ``mb.batch_size`` times.
 """
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable
 
 import numpy as np
 
-from ._checks import as_float_array, check_finite
+from ._checks import as_float_array, check_finite, integer
 from .init import as_generator
 from .layers import Layer
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss
-from .progress import ProgressBar
 
-__all__ = ["History", "fit", "predict", "evaluate"]
+__all__ = ["History", "fit", "train_step", "predict", "evaluate"]
 
 
 class History(dict):
@@ -36,6 +40,8 @@ class History(dict):
     epoch, with ``regularizer``). Attributes: ``epochs`` (epochs run), ``best_epoch`` (with early
     stopping: the epoch whose weights the model holds), ``stopped_early``, ``diverged`` (the loss
     became NaN or infinite and training stopped).
+
+    It prints as a short summary: epochs run and, per curve, the last and the best value.
     """
 
     def __init__(self, keys):
@@ -53,6 +59,25 @@ class History(dict):
     @property
     def epochs(self) -> int:
         return len(self["loss"])
+
+    def __repr__(self) -> str:
+        status = ("diverged" if self.diverged else
+                  f"stopped early, weights of epoch {self.best_epoch}" if self.stopped_early else
+                  f"weights of epoch {self.best_epoch}" if self.best_epoch is not None else "")
+        lines = [f"History: {self.epochs} epoch{'s' if self.epochs != 1 else ''}"
+                 + (f" ({status})" if status else "")]
+        width = max((len(k) for k in self), default=0)
+        for key, values in self.items():
+            if not values:
+                continue
+            finite = [(v, i) for i, v in enumerate(values, 1) if math.isfinite(v)]
+            best = ""
+            if finite and key != "penalty":
+                pick = max if key.endswith("accuracy") else min
+                value, epoch = pick(finite, key=lambda t: t[0])
+                best = f"   best {value:.4g} (epoch {epoch})"
+            lines.append(f"  {key:<{width}}  last {values[-1]:.4g}{best}")
+        return "\n".join(lines)  # also what a notebook cell ending in `history` shows
 
 
 # ---- helpers ----------------------------------------------------------------------------------
@@ -89,20 +114,18 @@ def _n_correct(loss: Loss, out: np.ndarray, y: np.ndarray) -> float | None:
     return None
 
 
-def _leaf_layers(layer):
-    if isinstance(getattr(layer, "layers", None), list):  # a Sequential, possibly nested
-        for child in layer.layers:
-            yield from _leaf_layers(child)
-    else:
-        yield layer
-
-
-def _state_arrays(model) -> list[np.ndarray]:
-    """Every array that defines the trained model: parameters and buffers (BN statistics)."""
-    arrays = [p.value for p in model.parameters()]
-    for layer in _leaf_layers(model):
-        arrays += [getattr(layer, name) for name in layer._buffers]
-    return arrays
+def train_step(model, loss: Loss, optimizer, Xb, yb, regularizer=None, params=None
+               ) -> tuple[float, np.ndarray]:
+    """One update on the mini-batch (Xb, yb): forward in training mode, loss, backward (every
+    parameter gradient, no ∂C/∂X), the regularizer's gradient added to the parameters ``params``
+    (default ``model.parameters()``), one optimizer step. Returns (loss value, model output)."""
+    out = model.forward(Xb, training=True)
+    value = loss.forward(out, yb)
+    model.backward(loss.backward(), input_grad=False)  # fills every gradient
+    if regularizer is not None:
+        regularizer.add_grad(model.parameters() if params is None else params)
+    optimizer.step()
+    return value, out
 
 
 def _check_data(X, y, who: str, dtype):
@@ -115,8 +138,9 @@ def _check_data(X, y, who: str, dtype):
                          f"shape {X.shape}")
     check_finite(X, f"{who}: X")
     y = np.asarray(y)
-    if y.dtype == object or not (np.issubdtype(y.dtype, np.number) or y.dtype == bool):
-        raise TypeError(f"{who}: expected y as an array of numbers; got dtype {y.dtype}")
+    if y.dtype == object or not (np.issubdtype(y.dtype, np.number) or y.dtype == bool) \
+            or y.dtype.kind == "c":
+        raise TypeError(f"{who}: expected y as an array of real numbers; got dtype {y.dtype}")
     if y.ndim == 0 or y.shape[0] != X.shape[0]:
         raise ValueError(f"{who}: X has {X.shape[0]} samples but y has shape {y.shape}; expected "
                          f"one target per row of X")
@@ -127,15 +151,123 @@ def _check_data(X, y, who: str, dtype):
     return X, y
 
 
-def _positive_int(v, what: str) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-        raise ValueError(f"fit: {what} must be a positive integer; got {v!r}")
-    return int(v)
+def _check_targets(model, loss: Loss, X, y, who: str, dtype) -> None:
+    """The targets of the whole data set against the loss, for the model's output width."""
+    n_out = model.output_features(X.shape[1])  # also checks the input width layer by layer
+    if n_out is not None:
+        try:
+            loss.check_target(y, n_out, dtype if dtype is not None else np.float64)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{who}: y does not fit the loss: {exc}") from None
 
 
-def _model_dtype(model):
+def _batch_bounds(n: int, batch_size: int, min_batch: int) -> list[tuple[int, int]]:
+    """(start, stop) of each batch of an epoch: batches of ``batch_size``, the last one smaller;
+    a last batch below ``min_batch`` samples joins the one before."""
+    bounds = [(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
+    if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] < min_batch:
+        bounds[-2:] = [(bounds[-2][0], n)]
+    return bounds
+
+
+def _fit_arguments(model, loss, optimizer, X, y, epochs, batch_size, validation, regularizer,
+                   callbacks, early_stopping):
+    """Check every argument of ``fit``; return the checked data, validation data, callbacks."""
+    if not isinstance(model, Layer):
+        raise TypeError(f"fit: expected a model (a Layer or Sequential); got "
+                        f"{type(model).__name__}")
+    if not isinstance(loss, Loss):
+        hint = " (the class itself: add parentheses)" if isinstance(loss, type) else ""
+        raise TypeError(f"fit: expected a loss such as mb.SquaredLoss(); got "
+                        f"{type(loss).__name__}{hint}")
+    if not callable(getattr(optimizer, "step", None)):
+        raise TypeError(f"fit: expected an optimizer with a step() method; got "
+                        f"{type(optimizer).__name__}")
+    integer(epochs, "fit", "epochs")
+    integer(batch_size, "fit", "batch_size")
+    if early_stopping is not None:
+        integer(early_stopping, "fit", "early_stopping (the patience)")
+    if regularizer is not None and not (callable(getattr(regularizer, "add_grad", None))
+                                        and callable(getattr(regularizer, "penalty", None))):
+        raise TypeError(f"fit: expected a regularizer such as mb.L2(1e-3); got "
+                        f"{type(regularizer).__name__}")
+    if callbacks is None:
+        callbacks = []
+    elif callable(callbacks):
+        callbacks = [callbacks]
+    elif not all(callable(c) for c in callbacks):
+        raise TypeError("fit: callbacks must be a function f(epoch, history) or a list of them")
+
     params = model.parameters()
-    return params[0].value.dtype if params else None
+    own = {id(p.value) for p in params}
+    if any(id(p.value) not in own for p in getattr(optimizer, "params", [])):
+        raise ValueError("fit: the optimizer was built on parameters that are not this model's "
+                         "(build it with optimizer(model.parameters(), ...))")
+    dtype = params[0].value.dtype if params else None
+    X, y = _check_data(X, y, "fit", dtype)
+    _check_targets(model, loss, X, y, "fit", dtype)
+    if validation is not None:
+        if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
+            raise TypeError("fit: validation must be a pair (X_val, y_val) or None")
+        Xv, yv = _check_data(*validation, "fit: validation", dtype)
+        _check_targets(model, loss, Xv, yv, "fit: validation", dtype)
+        validation = (Xv, yv)
+    need = model.min_training_batch
+    if min(X.shape[0], batch_size) < need:
+        what = f"{X.shape[0]} samples" if X.shape[0] < need else f"batch_size={batch_size}"
+        raise ValueError(f"fit: the model has a layer that needs batches of at least {need} "
+                         f"samples in training mode (batch norm estimates a variance); got {what}")
+    return X, y, validation, callbacks, params
+
+
+def _run_epoch(model, loss, optimizer, X, y, order, bounds, regularizer, params, classify):
+    """One pass over the data in the batches ``bounds`` of ``order``. Returns (sum of the
+    per-sample losses, number correct or 0, diverged)."""
+    total, correct = 0.0, 0.0
+    for start, stop in bounds:
+        idx = order[start:stop]
+        yb = y[idx]
+        value, out = train_step(model, loss, optimizer, X[idx], yb, regularizer, params)
+        total += value if loss.reduction == "sum" else value * len(idx)
+        if classify:
+            correct += _n_correct(loss, out, yb)
+        if not math.isfinite(value):
+            return total, correct, True
+    return total, correct, False
+
+
+class _EarlyStopping:
+    """Stop after ``patience`` epochs without improvement of the monitored curve, keeping a copy
+    of the model's state at its best epoch."""
+
+    def __init__(self, patience: int, monitor: str):
+        self.patience, self.monitor = patience, monitor
+        self.best, self.best_state, self.waited = math.inf, None, 0
+
+    def update(self, model, history: History, epoch: int) -> bool:
+        """Record the epoch; True when training should stop."""
+        current = history[self.monitor][-1]
+        if current < self.best:
+            self.best, self.waited, history.best_epoch = current, 0, epoch
+            self.best_state = {k: a.copy() for k, a in model.state().items()}
+            return False
+        self.waited += 1
+        history.stopped_early = self.waited >= self.patience
+        return history.stopped_early
+
+    def restore(self, model, history: History) -> None:
+        if self.best_state is not None and history.best_epoch != history.epochs:
+            model.load_state(self.best_state)
+
+
+def _progress_bar(epochs: int, enabled: bool):
+    """tqdm's bar (a widget in Jupyter, a line fitted to the terminal's width), or None when
+    disabled; silent when stderr is not a terminal."""
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm  # imported only here: `import mlpbook` stays light
+
+    return tqdm(total=epochs, desc="fit", unit="epoch", disable=None, dynamic_ncols=True)
 
 
 # ---- the loop ---------------------------------------------------------------------------------
@@ -151,7 +283,8 @@ def fit(model, loss: Loss, optimizer, X, y, epochs: int = 10, batch_size: int = 
     model : a layer or ``Sequential``; X (n, N_0) -> output (n, N_L).
     loss : an ``mb`` loss; optimizer : an ``mb`` optimizer built on ``model.parameters()``.
     X, y : training data, one sample per row; ``y`` holds one target (or target row) per sample.
-    epochs, batch_size : number of passes over the data and mini-batch size.
+    epochs, batch_size : number of passes over the data and mini-batch size (a last batch of one
+        sample joins the one before when the model has batch norm).
     rng : ``numpy.random.Generator`` or seed for the shuffling (same seed, same history).
     validation : ``(X_val, y_val)`` evaluated in production mode after each epoch, or None.
     regularizer : e.g. ``mb.L2(1e-3)``; its gradient is added to the loss gradient at each step.
@@ -160,80 +293,34 @@ def fit(model, loss: Loss, optimizer, X, y, epochs: int = 10, batch_size: int = 
     early_stopping : patience: stop after that many epochs without improvement of ``val_loss``
         (``loss`` without validation), then restore the weights and BN statistics of the best
         epoch.
-    progress : show a progress bar (a widget in Jupyter, a line on stderr in a terminal). In
-        notebooks whose outputs are compared (nbval), pass ``progress=False``.
+    progress : show a progress bar (tqdm: a widget in Jupyter, a line on stderr in a terminal,
+        nothing when stderr is not a terminal). In notebooks whose outputs are compared (nbval),
+        pass ``progress=False``.
     """
-    if not isinstance(model, Layer):
-        raise TypeError(f"fit: expected a model (a Layer or Sequential); got "
-                        f"{type(model).__name__}")
-    if not isinstance(loss, Loss):
-        hint = " (the class itself: add parentheses)" if isinstance(loss, type) else ""
-        raise TypeError(f"fit: expected a loss such as mb.SquaredLoss(); got "
-                        f"{type(loss).__name__}{hint}")
-    if not callable(getattr(optimizer, "step", None)):
-        raise TypeError(f"fit: expected an optimizer with a step() method; got "
-                        f"{type(optimizer).__name__}")
-    epochs, batch_size = _positive_int(epochs, "epochs"), _positive_int(batch_size, "batch_size")
-    if early_stopping is not None:
-        early_stopping = _positive_int(early_stopping, "early_stopping (the patience)")
-    if callbacks is None:
-        callbacks = []
-    elif callable(callbacks):
-        callbacks = [callbacks]
-    elif not all(callable(c) for c in callbacks):
-        raise TypeError("fit: callbacks must be a function f(epoch, history) or a list of them")
-
-    params = model.parameters()
-    own = {id(p.value) for p in params}
-    if any(id(p.value) not in own for p in getattr(optimizer, "params", [])):
-        raise ValueError("fit: the optimizer was built on parameters that are not this model's "
-                         "(build it with optimizer(model.parameters(), ...))")
-    dtype = _model_dtype(model)
-    X, y = _check_data(X, y, "fit", dtype)
-    if validation is not None:
-        if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
-            raise TypeError("fit: validation must be a pair (X_val, y_val) or None")
-        Xv, yv = _check_data(*validation, "fit: validation", dtype)
+    X, y, validation, callbacks, params = _fit_arguments(
+        model, loss, optimizer, X, y, epochs, batch_size, validation, regularizer, callbacks,
+        early_stopping)
     rng = as_generator(rng)
-
-    keys = ["loss"]
     classify = isinstance(loss, (CrossEntropyLoss, BCEWithLogitsLoss, BCELoss))
-    keys += ["accuracy"] if classify else []
+    keys = ["loss"] + (["accuracy"] if classify else [])
     keys += (["val_loss"] + (["val_accuracy"] if classify else [])) if validation else []
     keys += ["penalty"] if regularizer is not None else []
     history = History(keys)
-    monitor = "val_loss" if validation is not None else "loss"
-    best, best_state, waited = math.inf, None, 0
-
-    # no ∂C/∂X is needed for training: skip it where the model's backward allows that
-    backward_kw = ({"input_grad": False}
-                   if "input_grad" in inspect.signature(model.backward).parameters else {})
+    stopper = None if early_stopping is None else \
+        _EarlyStopping(early_stopping, "val_loss" if validation is not None else "loss")
     n = X.shape[0]
-    bar = ProgressBar(epochs, "fit", enabled=progress)
+    bounds = _batch_bounds(n, batch_size, model.min_training_batch)
+    bar = _progress_bar(epochs, progress)
     try:
         for epoch in range(1, epochs + 1):
             order = rng.permutation(n)  # shuffle by index; only batches are copied
-            total, correct = 0.0, 0.0
-            for start in range(0, n, batch_size):
-                idx = order[start:start + batch_size]
-                Xb, yb = X[idx], y[idx]
-                out = model.forward(Xb, training=True)
-                value = loss.forward(out, yb)
-                model.backward(loss.backward(), **backward_kw)  # fills every gradient
-                if regularizer is not None:
-                    regularizer.add_grad(params)
-                optimizer.step()
-                total += value if loss.reduction == "sum" else value * len(idx)
-                if classify:
-                    correct += _n_correct(loss, out, yb)
-                if not math.isfinite(value):
-                    history.diverged = True
-                    break
+            total, correct, history.diverged = _run_epoch(
+                model, loss, optimizer, X, y, order, bounds, regularizer, params, classify)
             history["loss"].append(total / n)
             if classify:
                 history["accuracy"].append(correct / n)
             if validation is not None and not history.diverged:
-                v_loss, v_acc = evaluate(model, loss, Xv, yv)
+                v_loss, v_acc = evaluate(model, loss, *validation)
                 history["val_loss"].append(v_loss)
                 if classify:
                     history["val_accuracy"].append(v_acc)
@@ -241,23 +328,17 @@ def fit(model, loss: Loss, optimizer, X, y, epochs: int = 10, batch_size: int = 
                 history["penalty"].append(regularizer.penalty(params))
             if history.diverged:
                 break
-            bar.update(epoch, "  ".join(f"{k} {v[-1]:.4f}" for k, v in history.items()))
-
-            if early_stopping is not None:
-                current = history[monitor][-1]
-                if current < best:
-                    best, waited, history.best_epoch = current, 0, epoch
-                    best_state = [a.copy() for a in _state_arrays(model)]
-                else:
-                    waited += 1
-                    if waited >= early_stopping:
-                        history.stopped_early = True
-            stop = [bool(cb(epoch, history)) for cb in callbacks]  # call every callback
-            if any(stop) or history.stopped_early:
+            if bar is not None:
+                bar.set_postfix_str("  ".join(f"{k} {v[-1]:.4f}" for k, v in history.items()),
+                                    refresh=False)
+                bar.update(1)
+            stop = stopper is not None and stopper.update(model, history, epoch)
+            stop = any([bool(cb(epoch, history)) for cb in callbacks]) or stop  # call every one
+            if stop:
                 break
     finally:
-        bar.close()
-    if best_state is not None and history.best_epoch != history.epochs:
-        for array, saved in zip(_state_arrays(model), best_state, strict=True):
-            array[...] = saved
+        if bar is not None:
+            bar.close()
+    if stopper is not None:
+        stopper.restore(model, history)
     return history

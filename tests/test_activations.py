@@ -178,3 +178,72 @@ def test_every_module_looks_activations_up_in_the_registry():
             assert type(deep_mlp([2, 2], activation=name, rng=0).layers[1]) is spec.cls
     with pytest.raises(ValueError, match="expected one of"):
         mb.activations.make_activation("relu6")
+
+
+# ---- edges: outputs kept for backward, the ends of float64, bad arguments ----
+
+@pytest.mark.parametrize("layer", [mb.Sigmoid(), mb.Tanh(), mb.Softmax()], ids=repr)
+def test_an_output_kept_for_backward_cannot_be_corrupted_by_the_caller(layer):
+    Z = rng.standard_normal((4, 3))
+    G = rng.standard_normal((4, 3))
+    out = layer.forward(Z)
+    expected = layer.backward(G)
+    with pytest.raises(ValueError, match="read-only"):
+        out *= 0
+    np.testing.assert_array_equal(layer.backward(G), expected)
+
+
+EDGE = np.array([-1.7e308, -1e300, -1e160, -1e80, -40.0, 0.0, 40.0, 1e80, 1e160, 1e300, 1.7e308])
+
+
+@pytest.mark.parametrize("name", [n for n, s in mb.activations.ACTIVATIONS.items() if s.scalar])
+def test_no_nan_at_the_ends_of_float64(name):
+    """σ, σ', σ'' and backward give numbers (±inf only where the true value overflows), and no
+    warning other than that overflow."""
+    acts = [mb.activations.ACTIVATIONS[name].make()]
+    if name == "swish":
+        acts.append(mb.Swish(beta=2))  # βz overflows before z does
+    values = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="ignore"):  # SELU(1.7e308) overflows: its value is beyond float64
+            for act in acts:
+                values += [act.function(EDGE), act.derivative(EDGE)]
+                if hasattr(act, "second_derivative"):
+                    values.append(act.second_derivative(EDGE))
+                act.forward(EDGE.reshape(1, -1))
+                values.append(act.backward(np.ones((1, EDGE.size))))
+    for v in values:
+        assert not np.any(np.isnan(v)), v
+
+
+def test_the_limits_at_the_ends_of_float64():
+    z = np.array([-1.7e308, 1.7e308])
+    np.testing.assert_array_equal(mb.Swish(beta=2).derivative(z), [0.0, 1.0])
+    np.testing.assert_array_equal(mb.Swish(beta=2).second_derivative(z), [0.0, 0.0])
+    np.testing.assert_array_equal(mb.Arctan().second_derivative(z), [0.0, 0.0])
+
+
+@pytest.mark.parametrize("build", [
+    lambda: mb.Step(low=True), lambda: mb.LeakyReLU(eps=True), lambda: mb.PReLU(n=True),
+    lambda: mb.PReLU(alpha=np.nan), lambda: mb.ELU(alpha="1"), lambda: mb.Swish(beta=np.inf),
+    lambda: mb.Dense(True, 3), lambda: mb.Dense(3, False), lambda: mb.BatchNorm(True),
+    lambda: mb.BatchNorm(3, momentum=True), lambda: mb.Dropout(True),
+    lambda: mb.L2(True), lambda: mb.SGD([mb.Dense(1, 1).parameters()[0]], lr=True),
+    lambda: mb.mlp([4, True, 1]),
+], ids=["Step", "LeakyReLU", "PReLU n", "PReLU alpha", "ELU", "Swish", "Dense in", "Dense out",
+        "BatchNorm n", "BatchNorm momentum", "Dropout", "L2", "SGD", "mlp"])
+def test_bools_and_non_numbers_are_refused_as_scalar_arguments(build):
+    with pytest.raises(ValueError, match="got (True|False|nan|inf|'1'|\\[4, True, 1\\])"):
+        build()
+
+
+def test_complex_input_is_refused_not_cast():
+    Z = np.array([[1.0 + 2.0j, 0.5]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for layer in (mb.ReLU(), mb.Dense(2, 1, rng=0), mb.Sequential(mb.Dense(2, 1, rng=0))):
+            with pytest.raises(TypeError, match="complex"):
+                layer.forward(Z)
+        with pytest.raises(TypeError, match="complex"):
+            mb.SquaredLoss().forward(np.zeros((1, 2)), Z)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import mlpbook as mb
-from mlpbook.gradcheck import check_layer, check_model, numerical_gradient, rel_error
+from mlpbook.gradcheck import check_layer, check_model, grad_error, numerical_gradient, rel_error
 
 
 def test_numerical_gradient_of_a_known_function_restores_x():
@@ -26,7 +26,7 @@ def test_rel_error():
 class WrongTanh(mb.Tanh):
     """A tanh layer with a subtly wrong backward pass (forgets the square)."""
 
-    def backward(self, dA):
+    def backward(self, dA, input_grad=True):
         return dA * (1 - self.A)
 
 
@@ -42,3 +42,42 @@ def test_checks_catch_a_wrong_backward():
 def test_numerical_gradient_rejects_what_it_cannot_perturb():
     with pytest.raises(TypeError, match="floating"):
         numerical_gradient(lambda: 0.0, np.arange(3))
+
+
+def test_an_exactly_zero_gradient_passes_by_its_absolute_error():
+    """A bias before batch norm has gradient exactly 0 (the batch mean removes it): its finite
+    differences are pure round-off, so a relative error alone says 1.0 for a correct model."""
+    rng = np.random.default_rng(0)
+    for n in (5, 50):
+        model = mb.Sequential(mb.Dense(3, 4, rng=rng), mb.BatchNorm(4), mb.Tanh(),
+                              mb.Dense(4, 2, rng=rng))
+        X, y = rng.standard_normal((n, 3)), rng.standard_normal((n, 2))
+        errors = check_model(model, mb.SquaredLoss(), X, y, training=True)
+        assert max(errors.values()) < 1e-7, errors
+        bias = errors["0.b"]
+        assert bias.decided_by == "absolute" and bias.absolute < 1e-10
+        assert "absolute error" in bias.describe() and bias.floor > 0
+        assert errors["0.W"].decided_by == "relative"
+        assert float(errors["0.W"]) == errors["0.W"].relative
+
+
+def test_the_floor_never_hides_a_wrong_gradient():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((5, 3))
+    model = mb.Sequential(mb.Dense(3, 4, rng=rng), WrongTanh(), mb.Dense(4, 2, rng=rng))
+    model[0].W *= 1e-3  # small weights: small, and wrong, gradients below
+    errors = check_model(model, mb.SquaredLoss(), X, rng.standard_normal((5, 2)))
+    assert errors["0.W"] > 1e-5  # far above the bar of 1e-7
+    small = grad_error([1e-5, 0.0], [2e-5, 0.0], floor=1e-3)  # 100% wrong, below the floor
+    assert small.decided_by == "absolute" and small == pytest.approx(1e-2)
+    assert small.relative == pytest.approx(1 / 3)
+
+
+def test_grad_errors_are_floats_that_copy_and_pickle():
+    import copy
+    import pickle
+
+    e = grad_error([1.0, 2.0], [1.0, 2.1])
+    assert e == pytest.approx(rel_error([1.0, 2.0], [1.0, 2.1])) and repr(e) == repr(float(e))
+    for again in (copy.deepcopy(e), pickle.loads(pickle.dumps(e))):
+        assert again == e and again.absolute == e.absolute and again.decided_by == "relative"

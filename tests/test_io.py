@@ -195,3 +195,34 @@ def test_missing_misshaped_extra_and_non_float_arrays(tmp_path):
 
     with pytest.raises(ValueError, match=r"mix the dtypes \['float32', 'float64'\]"):
         mb.load(rewrite(tmp_path, edit_arrays=mixed))
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d["0.W"].__setitem__((1, 2), np.nan), r"array 'W' of Dense\(3→6\) contains NaN"),
+    (lambda d: d["5.b"].__setitem__(0, np.inf), "contains infinity"),
+    (lambda d: d["1.running_var"].__setitem__(3, -0.5), "running_var of BatchNorm.*must be >= 0"),
+])
+def test_arrays_no_trained_model_holds_are_refused(tmp_path, edit, message):
+    with pytest.raises(ValueError, match=f"load: .*{message}"):
+        mb.load(rewrite(tmp_path, edit_arrays=edit))
+
+
+def test_saving_nan_weights_is_refused_and_writes_nothing(tmp_path):
+    model = trained_model()
+    model[0].W[0, 0] = np.nan
+    with pytest.raises(ValueError, match="save: .*NaN"):
+        mb.save(model, tmp_path / "m.npz")
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_directory_is_named_as_such(tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a directory; expected an .npz file"):
+        mb.load(tmp_path)
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        mb.load(tmp_path / "missing.npz")
+
+
+def test_saved_arrays_are_the_models_state(tmp_path):
+    model = trained_model()
+    with np.load(mb.save(model, tmp_path / "m.npz"), allow_pickle=False) as f:
+        assert sorted(set(f.files) - {ARCH_KEY}) == sorted(model.state())

@@ -140,3 +140,46 @@ def test_other_bad_inputs():
         mb.SquaredLoss(reduction="avg")
     with pytest.raises(RuntimeError, match="before forward"):
         mb.CrossEntropyLoss().backward()
+
+
+# ---- targets the losses refuse, and the gradient the caller cannot change ----
+
+@pytest.mark.parametrize("loss, output, target, message", [
+    (mb.BCELoss(), np.array([[0.5]]), np.array([2.0]), r"targets in \[0, 1\]"),
+    (mb.BCELoss(), np.array([[0.5], [0.5]]), np.array([0.0, -0.5]), r"targets in \[0, 1\]"),
+    (mb.BCEWithLogitsLoss(), np.array([[0.5], [0.1]]), np.array([-1.0, 1.0]),
+     r"labels −1/\+1\? use \(y \+ 1\) / 2"),
+    (mb.CrossEntropyLoss(), np.array([[0.0, 1.0]]), np.array([[-0.5, 1.5]]), "negative entry"),
+    (mb.CrossEntropyLoss(), np.array([[0.0, 1.0]]), np.array([[0.5, 0.6]]), "sum to 1"),
+    (mb.CrossEntropyLoss(), np.zeros((3, 4)), np.array([[0], [1], [2]]), r"y\.ravel\(\)"),
+])
+def test_targets_outside_the_loss_domain_are_refused(loss, output, target, message):
+    with pytest.raises(ValueError, match=message):
+        loss.forward(output, target)
+    with pytest.raises(ValueError, match=message):  # the same check, for a whole data set
+        loss.check_target(target, output.shape[1])
+
+
+def test_soft_targets_that_are_probabilities_are_accepted_with_the_right_gradient():
+    rng = np.random.default_rng(3)
+    Z = rng.standard_normal((4, 3))
+    T = np.full((4, 3), 1 / 3)  # uniform rows: entries >= 0 summing to 1 up to round-off
+    loss = mb.CrossEntropyLoss()
+    fd = numerical_gradient(lambda: loss.forward(Z, T), Z)
+    loss.forward(Z, T)
+    assert rel_error(loss.backward(), fd) < 1e-8
+    mb.BCEWithLogitsLoss().forward(Z, rng.uniform(0, 1, Z.shape))  # probabilities in [0, 1]
+
+
+@pytest.mark.parametrize("loss, output, target", [
+    (mb.SquaredLoss(), np.ones((3, 2)), np.zeros((3, 2))),
+    (mb.BCEWithLogitsLoss(), np.ones((3, 1)), np.zeros(3)),
+    (mb.CrossEntropyLoss(), np.ones((3, 2)), np.array([0, 1, 1])),
+])
+def test_the_gradient_returned_by_backward_cannot_be_edited(loss, output, target):
+    loss.forward(output, target)
+    g = loss.backward()
+    before = g.copy()
+    with pytest.raises(ValueError, match="read-only"):
+        g *= 0
+    np.testing.assert_array_equal(loss.backward(), before)

@@ -246,3 +246,129 @@ def test_backward_without_input_gradient_fills_the_same_parameter_gradients():
         assert dX.shape == X.shape
         for g, p in zip(full, model.parameters(), strict=True):
             np.testing.assert_array_equal(g, p.grad)
+
+
+# ---- the layer protocol: input_grad, state, widths, summary ----
+
+EVERY_LAYER = [
+    lambda: mb.Dense(3, 3, rng=0), lambda: mb.BatchNorm(3), lambda: mb.PReLU(n=3),
+    lambda: mb.Dropout(0.7, rng=0), lambda: mb.Softmax(), lambda: mb.Sequential(mb.Tanh()),
+] + [lambda s=s: s.make() for s in mb.activations.ACTIVATIONS.values()]
+
+
+@pytest.mark.parametrize("make", EVERY_LAYER)
+def test_every_layer_takes_input_grad(make):
+    """backward(dout, input_grad=False) returns None and fills the same parameter gradients."""
+    rng = np.random.default_rng(2)
+    layer = make()
+    X, G = rng.standard_normal((6, 3)), rng.standard_normal((6, 3))
+    layer.forward(X, training=True)
+    dX = layer.backward(G)
+    full = [p.grad.copy() for p in layer.parameters()]
+    layer.zero_grad()
+    assert layer.backward(G, input_grad=False) is None and dX.shape == X.shape
+    for g, p in zip(full, layer.parameters(), strict=True):
+        np.testing.assert_array_equal(g, p.grad)
+
+
+def test_the_first_layer_of_a_network_may_be_any_layer():
+    rng = np.random.default_rng(3)
+    for first in (mb.BatchNorm(3), mb.PReLU(n=3), mb.Dropout(0.5, rng=0), mb.Sequential(mb.Tanh())):
+        model = mb.Sequential(first, mb.Dense(3, 1, rng=rng))
+        X = rng.standard_normal((8, 3))
+        loss = mb.SquaredLoss()
+        loss.forward(model.forward(X, training=True), np.zeros(8))
+        assert model.backward(loss.backward(), input_grad=False) is None
+
+
+def test_a_layer_whose_backward_ignores_the_protocol_is_refused_at_once():
+    with pytest.raises(TypeError, match=r"backward must accept input_grad"):
+        class Old(mb.Layer):  # noqa: F841
+            def backward(self, dout):
+                return dout
+
+    class New(mb.Layer):
+        def backward(self, dout, input_grad=True):
+            return dout if input_grad else None
+
+    class Flexible(mb.Layer):
+        def backward(self, dout, **options):
+            return dout
+
+    assert New().backward(1.0, input_grad=False) is None and Flexible().backward(2.0) == 2.0
+
+
+def bn_model(seed=0):
+    rng = np.random.default_rng(seed)
+    return mb.Sequential(mb.Dense(2, 3, rng=rng), mb.BatchNorm(3),
+                         mb.Sequential(mb.PReLU(n=3), mb.Dense(3, 1, rng=rng)))
+
+
+def test_state_names_every_array_of_every_layer_and_is_the_layers_own():
+    model = bn_model()
+    state = model.state()
+    assert list(state) == ["0.W", "0.b", "1.gamma", "1.beta", "1.running_mean",
+                           "1.running_var", "2.0.alpha", "2.1.W", "2.1.b"]
+    assert state["0.W"] is model[0].W and state["1.running_var"] is model[1].running_var
+    assert [p.name for p in model.parameters()] == [k for k in state if "running" not in k]
+
+
+def test_load_state_copies_a_checked_state_in_place():
+    model, other = bn_model(0), bn_model(1)
+    W = model[0].W
+    model.load_state({k: v.copy() for k, v in other.state().items()})
+    assert model[0].W is W  # in place: parameters and optimizers keep pointing at it
+    for k, v in other.state().items():
+        np.testing.assert_array_equal(model.state()[k], v)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda s: s.pop("1.running_var"), r"missing \['running_var'\]"),
+    (lambda s: s.update({"9.W": np.zeros(1)}), r"no arrays \['9.W'\]"),
+    (lambda s: s.update({"2.1.W": np.zeros((3, 1))}), r"shape \(1, 3\)"),
+    (lambda s: s["2.1.b"].__setitem__(0, np.nan), "NaN"),
+    (lambda s: s["1.running_var"].__setitem__(1, -1.0), "must be >= 0"),
+])
+def test_load_state_refuses_a_bad_state_and_changes_nothing(edit, message):
+    model = bn_model()
+    before = {k: v.copy() for k, v in model.state().items()}
+    state = {k: v + 1.0 for k, v in bn_model(1).state().items()}
+    edit(state)
+    with pytest.raises(ValueError, match=message):
+        model.load_state(state)
+    for k, v in before.items():
+        np.testing.assert_array_equal(model.state()[k], v)
+
+
+def test_output_widths_follow_the_layers_and_check_the_input():
+    model = mb.Sequential(mb.Dense(4, 5, rng=0), mb.ReLU(), mb.BatchNorm(5), mb.Dense(5, 2, rng=0))
+    assert model.output_features(4) == 2 and model.in_features_hint == 4
+    assert mb.Sequential(mb.Dropout(0.5), mb.Dense(3, 1)).in_features_hint == 3
+    with pytest.raises(ValueError, match=r"Dense\(4→5\): expected input of shape \(n, 4\)"):
+        model.output_features(3)
+
+    class Unknown(mb.Layer):  # a layer that does not say what it does to widths
+        pass
+
+    assert mb.Sequential(Unknown(), mb.ReLU()).output_features(3) is None
+
+
+def test_summary_lists_layers_shapes_parameters_and_dtype():
+    model = mb.mlp([784, 512, 512, 10], rng=0, dtype=np.float32)
+    text = model.summary()
+    lines = text.splitlines()
+    assert lines[0] == "Sequential: input (n, 784), 669,706 parameters, float32"
+    rows = [line.split("  ") for line in lines[4:9]]
+    assert [r[0] for r in rows] == ["0", "1", "2", "3", "4"]
+    assert "(n, 512)" in lines[4] and "401,920" in lines[4] and "float32" in lines[4]
+    assert "ReLU()" in lines[5] and lines[5].rstrip().endswith("0")
+    assert "(n, 10)" in lines[8] and "5,130" in lines[8]
+    assert lines[-1] == "total parameters: 669,706"
+    assert 784 * 512 + 512 + 512 * 512 + 512 + 512 * 10 + 10 == model.n_params == 669_706
+    assert repr(text) == str(text)  # a notebook cell ending in model.summary() shows the table
+    nested = bn_model().summary(2)
+    assert "2.0  PReLU" in nested and "2.1  Dense(3, 1)" in nested
+    with pytest.raises(ValueError, match="expected input of shape"):
+        model.summary(100)
+    with pytest.raises(ValueError, match="in_features must be a positive integer"):
+        model.summary(True)

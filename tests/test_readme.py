@@ -17,7 +17,7 @@ def test_ci_runs_the_readme_test_command_verbatim():
 
 def test_import_is_light():
     code = ("import sys, mlpbook; heavy = [m for m in ('matplotlib', 'ipywidgets', 'IPython', "
-            "'sklearn', 'torch') if m in sys.modules]; print(','.join(heavy))")
+            "'sklearn', 'torch', 'tqdm') if m in sys.modules]; print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"import mlpbook imported {out.stdout.strip()}"
 
@@ -30,3 +30,15 @@ def test_readme_code_runs(capsys):
     errors = eval(capsys.readouterr().out)  # the printed dict of relative errors
     assert max(errors.values()) < 1e-7
     assert namespace["dX"].shape == (32, 4) and len(namespace["history"].loss) == 50
+
+
+def test_readme_conveniences_run_and_print_what_they_say(capsys):
+    readme = (ROOT / "README.md").read_text()
+    first, second = [b.split("```", 1)[0] for b in readme.split("```python\n")[1:3]]
+    namespace = {}
+    exec(compile(first, "README.md", "exec"), namespace)
+    capsys.readouterr()
+    exec(compile(second, "README.md", "exec"), namespace)
+    out = capsys.readouterr().out
+    assert out.startswith("Sequential: input (n, 4), 31 parameters, float64")
+    assert "History: 50 epochs" in out and "  loss  last " in out

@@ -24,8 +24,8 @@ class Recorder(mb.Layer):
         self.seen.append((A.copy(), training))
         return A
 
-    def backward(self, dout):
-        return dout
+    def backward(self, dout, input_grad=True):
+        return dout if input_grad else None
 
 
 def test_two_moons_2_16_16_1_reaches_95_percent():
@@ -215,23 +215,131 @@ def test_bad_arguments_get_clear_errors():
         mb.fit(model, mb.SquaredLoss(), opt, X, y, validation=X)
 
 
-def test_progress_line_in_a_terminal_and_silence_otherwise(monkeypatch, capsys):
-    import io
+def terminal(columns):
+    """A pseudo-terminal of ``columns`` columns: (file to write to, function reading the text)."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
 
-    class TTY(io.StringIO):
-        def isatty(self):
-            return True
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    os.set_blocking(master, False)
+    file = os.fdopen(slave, "w", buffering=1)
 
+    def read():
+        file.flush()
+        chunks = []
+        while True:
+            try:
+                chunks.append(os.read(master, 1 << 16))
+            except BlockingIOError:
+                return b"".join(chunks).decode()
+
+    return file, read
+
+
+def test_progress_bar_fits_a_narrow_terminal_and_is_silent_otherwise(monkeypatch, capsys):
     model = mb.Sequential(mb.Dense(2, 1, rng=0))
-    args = (model, mb.SquaredLoss(), mb.SGD(model.parameters(), lr=0.1), np.ones((4, 2)),
-            np.zeros(4))
-    mb.fit(*args, epochs=2)  # stderr captured by pytest: not a terminal, so nothing is written
+    X, y = np.ones((40, 2)), np.zeros(40)
+    args = (model, mb.BCEWithLogitsLoss(), mb.SGD(model.parameters(), lr=0.1), X, y)
+    mb.fit(*args, epochs=2, validation=(X, y))  # stderr is captured: not a terminal, silent
     assert capsys.readouterr().err == ""
-    fake = TTY()
-    monkeypatch.setattr("sys.stderr", fake)
-    mb.fit(*args, epochs=2)
-    text = fake.getvalue()
-    assert text.count("\r") == 2 and "2/2" in text and "loss" in text and text.endswith("\n")
-    fake.truncate(0)
+    file, read = terminal(60)
+    monkeypatch.setattr("sys.stderr", file)
+    mb.fit(*args, epochs=30, validation=(X, y))
+    text = read()
+    lines = [line for chunk in text.split("\n") for line in chunk.split("\r") if line]
+    assert lines and "30/30" in lines[-1] and lines[-1].startswith("fit")
+    assert max(len(line) for line in lines) <= 60  # cut to the terminal, however long the info
+    assert text.count("\n") <= 1  # one line, rewritten in place: not one line per epoch
     mb.fit(*args, epochs=2, progress=False)
-    assert fake.getvalue() == ""
+    assert read() == ""
+    file.close()
+
+
+def test_history_prints_as_a_short_summary():
+    X, y = two_moons(60, noise=0.2, rng=1)
+    model = moons_model(3)
+    h = mb.fit(model, mb.BCEWithLogitsLoss(), mb.Adam(model.parameters(), lr=1e-2), X, y,
+               epochs=12, batch_size=16, rng=0, validation=(X, y), progress=False)
+    text = repr(h)
+    lines = text.splitlines()
+    assert lines[0] == "History: 12 epochs"
+    assert [line.split()[0] for line in lines[1:]] == ["loss", "accuracy", "val_loss",
+                                                        "val_accuracy"]
+    best = int(np.argmin(h.loss))
+    assert f"last {h.loss[-1]:.4g}   best {h.loss[best]:.4g} (epoch {best + 1})" in lines[1]
+    best = int(np.argmax(h.val_accuracy))
+    assert f"best {h.val_accuracy[best]:.4g} (epoch {best + 1})" in lines[4]
+    assert len(text) < 400 and str(h) == text
+    from IPython.lib.pretty import pretty  # what a notebook cell ending in `history` shows
+
+    assert pretty(h) == text
+
+
+# ---- batch norm's last batch, and checks before the first update ----
+
+def test_batch_norm_with_a_last_batch_of_one_sample_merges_it_into_the_one_before():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((65, 4)), rng.standard_normal(65)
+    model = mb.mlp([4, 8, 1], batchnorm=True, rng=0)
+    rec = Recorder()
+    model.layers.insert(0, rec)
+    h = mb.fit(model, mb.SquaredLoss(), mb.SGD(model.parameters(), lr=0.01), X, y, epochs=2,
+               batch_size=32, rng=0, progress=False)
+    assert h.epochs == 2 and all(np.isfinite(h.loss))
+    assert [len(a) for a, training in rec.seen if training] == [32, 33] * 2
+    plain = mb.Sequential(Recorder(), mb.Dense(4, 1, rng=0))  # no batch norm: batches as before
+    mb.fit(plain, mb.SquaredLoss(), mb.SGD(plain.parameters(), lr=0.01), X, y, epochs=1,
+           batch_size=32, progress=False)
+    assert [len(a) for a, _ in plain[0].seen] == [32, 32, 1]
+
+
+@pytest.mark.parametrize("n, batch_size, message", [
+    (1, 32, "got 1 samples"), (10, 1, "got batch_size=1"),
+])
+def test_batch_norm_batches_too_small_are_refused_before_training(n, batch_size, message):
+    model = mb.mlp([4, 8, 1], batchnorm=True, rng=0)
+    before = {k: v.copy() for k, v in model.state().items()}
+    with pytest.raises(ValueError, match=f"fit: .*at least 2 samples.*{message}"):
+        mb.fit(model, mb.SquaredLoss(), mb.SGD(model.parameters(), lr=0.1), np.ones((n, 4)),
+               np.zeros(n), batch_size=batch_size, progress=False)
+    for k, v in model.state().items():
+        np.testing.assert_array_equal(v, before[k])
+
+
+@pytest.mark.parametrize("loss, bad, message", [
+    (mb.CrossEntropyLoss(), lambda y: y.__setitem__(-1, 3), "labels out of range"),
+    (mb.BCEWithLogitsLoss(), lambda y: y.__setitem__(-1, 2), r"targets in \[0, 1\]"),
+])
+def test_a_bad_target_anywhere_is_found_before_the_first_update(loss, bad, message):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((50, 2))
+    y = rng.integers(0, 2, 50)
+    bad(y)  # the very last sample: without the check it meets the loss in the last batch
+    width = 3 if isinstance(loss, mb.CrossEntropyLoss) else 1
+    model = mb.Sequential(mb.Dense(2, width, rng=0))
+    before = model[0].W.copy()
+    for args in ({}, {"validation": (X, y)}):
+        y_train = y if not args else rng.integers(0, 2, 50)
+        with pytest.raises(ValueError, match=message):
+            mb.fit(model, loss, mb.SGD(model.parameters(), lr=0.1), X, y_train, batch_size=10,
+                   progress=False, **args)
+        np.testing.assert_array_equal(model[0].W, before)
+
+
+def test_fit_and_batch_size_take_the_same_step():
+    from mlpbook.batch_size import training_step
+
+    X, y = two_moons(16, noise=0.2, rng=4)
+    a, b = moons_model(5), moons_model(5)
+    mb.fit(a, mb.BCEWithLogitsLoss(), mb.Adam(a.parameters(), lr=1e-2), X, y, epochs=1,
+           batch_size=16, rng=0, progress=False)
+    order = np.random.default_rng(0).permutation(16)  # fit's order of the samples
+    value = training_step(b, mb.BCEWithLogitsLoss(), mb.Adam(b.parameters(), lr=1e-2), X[order],
+                          y[order])
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        np.testing.assert_array_equal(p.value, q.value)
+    assert np.isfinite(value)
