@@ -1,4 +1,4 @@
-"""Networks built by hand rather than trained (seed 001 §5.2, seed 000 §4.2).
+"""Networks built by hand rather than trained ([MEDL] §5.2, [FCNN web] §4.2).
 
 Each function returns an ``mb.Sequential`` whose weights are written down from a formula, so that
 the chapter on expressive power can check what a network *can* represent before asking what
@@ -7,11 +7,18 @@ training finds:
 - ``relu_interpolation(u, v)``: the one-hidden-layer ReLU network of Figure 5.2 that passes
   through the points (u_i, v_i) and is affine in between.
 - ``sigmoid_staircase(u, v, steepness)``: sigmoid units as smoothed steps, the classical picture
-  behind the universal approximation theorem (seed 000 §4.2, seed 004).
+  behind the universal approximation theorem ([FCNN web] §4.2, [Peeters] slides).
 - ``multiplication_gate(lam, activation, shift)``: the four-unit network of Figure 5.4 whose
   output tends to x1 x2 as λ → 0, (5.13)–(5.14).
+- ``product_network(n_inputs, lam, activation, shift)``: multiplication gates composed in a
+  binary tree, so that log2(n) hidden layers compute x1 x2 ⋯ xn: each layer doubles the order of
+  the products, the argument of [MEDL] §5.2 for depth (Figure 5.5).
 - ``sawtooth(depth)``: a deep, narrow ReLU network with 2^depth affine pieces, the simplest case
   of depth buying pieces that a single hidden layer pays for with width.
+
+Sources: [MEDL] is the book draft of Liquet, Moka and Nazarathy, *Mathematical Engineering of
+Deep Learning*, chapter 5; [FCNN web] the web chapter "4 General Fully Connected Neural
+Networks"; [Peeters] G. Peeters' slides *Deep Learning — Multi Layer Perceptron*.
 
 The target function (5.11) of Figure 5.2 is ``mb.datasets.fstar``. ``gate_errors`` measures the
 multiplication gate's error against λ on the grid ``gate_grid`` of [−1, 1]², for the activations
@@ -20,6 +27,8 @@ of ``GATE_SHIFTS``.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from ._checks import as_float_array, integer
@@ -27,8 +36,8 @@ from .activations import ACTIVATIONS, Activation, Identity, ReLU, Sigmoid
 from .layers import Dense
 from .sequential import Sequential
 
-__all__ = ["relu_interpolation", "sigmoid_staircase", "multiplication_gate", "sawtooth",
-           "GATE_SHIFTS", "gate_grid", "gate_errors"]
+__all__ = ["relu_interpolation", "sigmoid_staircase", "multiplication_gate", "product_network",
+           "sawtooth", "GATE_SHIFTS", "gate_grid", "gate_errors"]
 
 
 def _knots_and_values(u, v, who: str) -> tuple[np.ndarray, np.ndarray]:
@@ -56,7 +65,7 @@ def _knots_and_values(u, v, who: str) -> tuple[np.ndarray, np.ndarray]:
 def relu_interpolation(u, v) -> Sequential:
     """The network of Figure 5.2: f_θ(u_i) = v_i, affine on each [u_i, u_{i+1}].
 
-    One hidden layer of N_1 = r − 1 ReLU units and an identity output (seed 001 §5.2):
+    One hidden layer of N_1 = r − 1 ReLU units and an identity output ([MEDL] §5.2):
 
         W[1] = 1 (all ones),   b[1]_i = −u_i,
         w[2]_{1,i} = s_i − s_{i−1}  with  s_0 = 0,  s_i = (v_{i+1} − v_i)/(u_{i+1} − u_i),
@@ -153,6 +162,46 @@ def multiplication_gate(lam: float, activation, shift: float = 0.0) -> Sequentia
     output = Dense(4, 1, init="zeros", bias=False)
     output.W[0] = mu * np.array([1, 1, -1, -1])  # (5.13)
     return Sequential(hidden, activation, output, Identity())
+
+
+def product_network(n_inputs: int, lam: float, activation, shift: float = 0.0) -> Sequential:
+    """x_1 x_2 ⋯ x_n (n = 2^k) from multiplication gates composed in a binary tree: k hidden layers.
+
+    Level 1 multiplies the pairs (x1, x2), (x3, x4), ... with one gate each (4 units per pair);
+    level ℓ multiplies the pairs of products of level ℓ − 1, so the products double in order at
+    every level and level k gives the product of all n inputs ([MEDL] §5.2: interactions of
+    order r need about log2 r layers). A gate's read-out W[2] = μ[1, 1, −1, −1] and the next
+    gate's input weights W[1] = λ[[1, 1], [−1, −1], [1, −1], [−1, 1]] are two affine maps with no
+    activation between them, so they merge into one Dense layer (their product; the bias is the
+    shift of the next gate's units). Hidden layer ℓ has 4n/2^ℓ units, 4(n − 1) in all.
+
+    n_inputs : n = 2, 4, 8, ...; lam, activation, shift : as for ``multiplication_gate``, whose
+    checks apply. For n = 2 the network is ``multiplication_gate(lam, activation, shift)``.
+    Returns ``Sequential(Dense(n, 2n), σ, Dense(2n, n), σ, ..., Dense(4, 1), Identity())``:
+    (batch, n) -> (batch, 1).
+    """
+    n = n_inputs
+    if not isinstance(n, (int, np.integer)) or n < 2 or n & (n - 1):
+        raise ValueError(f"product_network: n_inputs must be a power of 2 (2, 4, 8, ...); got "
+                         f"{n_inputs!r}")
+    gate = multiplication_gate(lam, activation, shift)  # validates lam, activation and shift
+    gate_in, gate_out = gate[0].W, gate[2].W  # (4, 2) and (1, 4), (5.13)
+    layers, readout, width = [], None, int(n)  # readout: the previous level's products, (m, 4m)
+    while width > 1:
+        pairs = width // 2
+        W = np.kron(np.eye(pairs), gate_in)  # (4·pairs, width): one gate per pair of inputs
+        if readout is not None:
+            W = W @ readout  # merge the read-out of the level below with this level's input map
+        dense = Dense(W.shape[1], W.shape[0], init="zeros", bias=shift != 0)
+        dense.W[:] = W
+        if shift != 0:
+            dense.b[:] = shift
+        layers += [dense, copy.deepcopy(gate[1])]
+        readout = np.kron(np.eye(pairs), gate_out)  # (pairs, 4·pairs): the products of the level
+        width = pairs
+    output = Dense(readout.shape[1], 1, init="zeros", bias=False)
+    output.W[:] = readout
+    return Sequential(*layers, output, Identity())
 
 
 def sawtooth(depth: int) -> Sequential:

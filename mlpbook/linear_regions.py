@@ -1,5 +1,5 @@
-"""The affine pieces of a ReLU network (seed 003: a network of piecewise linear units computes a
-piecewise linear function).
+"""The affine pieces of a ReLU network (a network of piecewise linear units computes a piecewise
+linear function, as the CS 6890 slides of R. C. Bunescu [Bunescu] remark).
 
 Fix which hidden units are on (z > 0) and which are off: the *activation pattern*. On the set of
 inputs that share a pattern every ReLU acts as a fixed 0/1 diagonal matrix D[ℓ], so the network is
@@ -66,7 +66,7 @@ def input_jacobian(model, X) -> np.ndarray:
     J = np.empty((Y.shape[0], Y.shape[1], np.shape(X)[1]), dtype=Y.dtype)
     for j in range(Y.shape[1]):
         G = np.zeros_like(Y)
-        G[:, j] = 1  # seed ∂f_j/∂f = e_j for every row
+        G[:, j] = 1  # start the backward pass from ∂f_j/∂f = e_j for every row
         J[:, j, :] = model.backward(G)
     return J
 

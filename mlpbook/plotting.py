@@ -196,6 +196,30 @@ def draw_network(sizes, ax=None, node_labels=None, layer_labels=None, radius=0.2
     return ax
 
 
+def draw_model(model, ax=None, **kwargs):
+    """Draw the network of ``model`` (a ``Sequential``) with a line for every non-zero weight
+    only, so that a sparse construction shows its structure (for instance two multiplication
+    gates side by side, Figure 5.4 composed).
+
+    The layer sizes come from the model's ``Dense`` layers (N_0 = in_features of the first).
+    ``kwargs`` go to ``draw_network`` (node_labels, layer_labels, spacing, title, ...).
+    Returns the Axes; ``ax.lines`` holds one line per non-zero entry of the W matrices.
+    """
+    from .layers import Dense
+
+    denses = [layer for layer in getattr(model, "layers", ()) if isinstance(layer, Dense)]
+    if not denses:
+        raise ValueError(f"draw_model: expected a Sequential with Dense layers; got {model!r}")
+    sizes = [denses[0].in_features] + [d.out_features for d in denses]
+    ax = draw_network(sizes, ax=ax, **kwargs)
+    # draw_network adds the connections layer by layer, input k before output j: entry W[j, k]
+    lines = list(ax.lines)[-sum(d.W.size for d in denses):]
+    for line, weight in zip(lines, np.concatenate([d.W.T.ravel() for d in denses]), strict=True):
+        if weight == 0:
+            line.remove()
+    return ax
+
+
 # ---- chapter 03: function approximation, decision boundaries, linear regions ----
 
 def plot_interpolation(model, f, u, ax=None, x=None, label="network $f_\\theta$"):

@@ -1,5 +1,5 @@
 """Hand-built networks of chapter 03 against independent references: np.interp, the formulas
-of seed 001 §5.2 written out separately, Taylor coefficients known in closed form."""
+of [MEDL] §5.2 written out separately, Taylor coefficients known in closed form."""
 
 import numpy as np
 import pytest
@@ -7,6 +7,7 @@ import pytest
 import mlpbook as mb
 from mlpbook.constructions import (
     multiplication_gate,
+    product_network,
     relu_interpolation,
     sawtooth,
     sigmoid_staircase,
@@ -168,6 +169,61 @@ def test_gate_rejects_unusable_activations(activation, shift, error, match):
 def test_gate_rejects_bad_lambda(lam):
     with pytest.raises(ValueError, match="λ > 0"):
         multiplication_gate(lam, mb.Softplus())
+
+
+# ---- product_network: gates composed into x1 x2 ... xn -----------------------------------------
+
+def hypercube_grid(n, points=5):
+    g = np.linspace(-1, 1, points)
+    return np.stack(np.meshgrid(*[g] * n), axis=-1).reshape(-1, n)
+
+
+def test_product_network_of_two_inputs_is_the_gate():
+    net, gate = product_network(2, 0.1, mb.Softplus()), multiplication_gate(0.1, mb.Softplus())
+    assert [type(layer) for layer in net] == [type(layer) for layer in gate]
+    np.testing.assert_array_equal(net[0].W, gate[0].W)
+    np.testing.assert_array_equal(net[2].W, gate[2].W)
+
+
+@pytest.mark.parametrize("activation, shift", [(mb.Softplus(), 0.0), (mb.Sigmoid(), 1.0)])
+def test_product_network_equals_gates_composed_by_hand(activation, shift):
+    lam = 0.05
+    gate = multiplication_gate(lam, activation, shift)
+
+    def g(a, b):
+        return gate.forward(np.column_stack([a, b]))[:, 0]
+
+    X = np.random.default_rng(3).uniform(-1, 1, size=(50, 8))
+    tree = g(g(g(X[:, 0], X[:, 1]), g(X[:, 2], X[:, 3])),
+             g(g(X[:, 4], X[:, 5]), g(X[:, 6], X[:, 7])))
+    net = product_network(8, lam, activation, shift)
+    assert [d.W.shape for d in net.layers[::2]] == [(16, 8), (8, 16), (4, 8), (1, 4)]
+    assert all(layer is not net[1] for layer in net.layers[3::2])  # one activation per layer
+    np.testing.assert_allclose(net.forward(X)[:, 0], tree, rtol=0, atol=1e-9)
+    assert np.max(np.abs(tree - X.prod(axis=1))) < 1e-2
+
+
+def test_product_network_error_is_quadratic_with_the_predicted_constant():
+    # each gate: ab (1 + λ²K(a² + b²)) with K = σ⁗/(6σ″) = −1/12 for softplus at 0; composed
+    # twice, the relative error at the corners of [−1, 1]^4 is λ²K(4 + 2) = −λ²/2
+    X = hypercube_grid(4)
+    errors = []
+    for lam in (1e-1, 1e-2):
+        err = product_network(4, lam, mb.Softplus()).forward(X)[:, 0] - X.prod(axis=1)
+        errors.append(np.max(np.abs(err)))
+    np.testing.assert_allclose(errors[1] / 1e-4, 0.5, rtol=1e-3)
+    assert 90 < errors[0] / errors[1] < 110
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 6, 2.0])
+def test_product_network_rejects_sizes_other_than_powers_of_two(n):
+    with pytest.raises(ValueError, match="power of 2"):
+        product_network(n, 0.1, mb.Softplus())
+
+
+def test_product_network_keeps_the_gate_checks():
+    with pytest.raises(ValueError, match="≠ 0"):
+        product_network(4, 0.1, mb.Tanh())
 
 
 # ---- sawtooth -------------------------------------------------------------------------------

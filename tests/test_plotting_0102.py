@@ -73,6 +73,34 @@ def test_draw_network_uses_a_given_axes():
     assert len(fig.axes) == 1
 
 
+def test_draw_model_draws_exactly_the_non_zero_weights():
+    import mlpbook as mb
+
+    net = mb.Sequential(mb.Dense(3, 2, init="zeros"), mb.ReLU(), mb.Dense(2, 1, init="zeros"))
+    net[0].W[...] = [[1.0, 0.0, 2.0], [0.0, 0.0, -1.0]]  # x1 -> h1, x3 -> h1, x3 -> h2
+    net[2].W[...] = [[0.0, 3.0]]  # h2 -> output
+    ax = plotting.draw_model(net)
+    assert len(circles(ax)) == 6
+    centre = {}  # (column, row from the top) -> centre of the circle
+    for c in circles(ax):
+        centre.setdefault(round(c.center[0], 9), []).append(c.center)
+    cols = [sorted(centre[x], key=lambda p: -p[1]) for x in sorted(centre)]
+    r = circles(ax)[0].radius
+    drawn = set()
+    for line in ax.lines:
+        (xa, _), (ya, yb) = line.get_xdata(), line.get_ydata()
+        ell = [i for i, col in enumerate(cols) if np.isclose(col[0][0] + r, xa)][0]
+        k = [i for i, p in enumerate(cols[ell]) if np.isclose(p[1], ya)][0]
+        j = [i for i, p in enumerate(cols[ell + 1]) if np.isclose(p[1], yb)][0]
+        drawn.add((ell, j, k))
+    assert drawn == {(0, 0, 0), (0, 0, 2), (0, 1, 2), (1, 0, 1)}
+
+
+def test_draw_model_rejects_what_has_no_dense_layers():
+    with pytest.raises(ValueError, match="Dense layers"):
+        plotting.draw_model([1, 2, 3])
+
+
 @pytest.mark.parametrize("sizes", [[3], [], [3, 0, 1], [2.5, 1]])
 def test_draw_network_rejects_bad_sizes(sizes):
     with pytest.raises(ValueError, match="positive integer layer sizes"):
