@@ -42,3 +42,14 @@ def test_checks_catch_a_wrong_backward():
 def test_numerical_gradient_rejects_what_it_cannot_perturb():
     with pytest.raises(TypeError, match="floating"):
         numerical_gradient(lambda: 0.0, np.arange(3))
+
+
+def test_below_prints_the_bound_and_fails_above_it_or_on_nan():
+    from mlpbook.gradcheck import below
+
+    assert below(3.2e-11, 1e-9) == "relative error < 1e-9"
+    assert below(0.0, 1e-12, "largest gap") == "largest gap < 1e-12"
+    assert below(-1.0, 0.5, "x") == "x < 5e-1"
+    for bad in (1e-9, 2e-9, float("nan")):
+        with pytest.raises(AssertionError, match="not below"):
+            below(bad, 1e-9)
