@@ -240,15 +240,18 @@ def mnist(kind: str = "digits", cache_dir=None, base_url: str | None = None):
 
 
 
-# ---- seed 002, Example 2: data and initial weights ----
+# ---- [DNN slides], Example 2: data and initial weights ----
 def example2() -> dict:
-    """Example 2 of seed 002: a 2-3-2 network (sigmoid hidden layer, linear output) trained by
-    gradient descent with summed gradients and learning factor 0.05.
+    """Example 2 of the slides "Chapter 4: Deep neural networks" [DNN slides]: a 2-3-2 network
+    (sigmoid hidden layer, linear output) trained by gradient descent with summed gradients and
+    learning factor 0.05.
 
     Everything is in the slides' row convention ``Z = X W + B``, ``U = H V + C``: ``X`` (8, 2)
     inputs, ``D`` (8, 2) targets, ``W`` (2, 3) and ``b`` (3,) of the hidden layer, ``V`` (3, 2)
     and ``c`` (2,) of the output layer, ``lr`` the learning factor. The library stores weights as
     the book does, so ``Dense(2, 3).W = W.T`` and ``Dense(3, 2).W = V.T``. Fresh arrays each call.
+    The numbers the slides print, and unrounded inputs that reproduce them, are in
+    ``mlpbook.example2``.
     """
     X = [[0.77, 0.02], [0.63, 0.75], [0.50, 0.22], [0.20, 0.76],
          [0.17, 0.09], [0.69, 0.95], [0.00, 0.51], [0.81, 0.61]]

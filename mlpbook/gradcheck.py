@@ -23,7 +23,7 @@ import numpy as np
 from .init import as_generator
 
 __all__ = ["numerical_gradient", "rel_error", "GradError", "grad_error", "check_layer",
-           "check_model"]
+           "check_model", "below"]
 
 
 def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
@@ -143,3 +143,17 @@ def check_model(model, loss, X: np.ndarray, y: np.ndarray, h: float = 1e-5,
     for p in model.parameters():
         errors[p.name] = grad_error(analytic[p.name], numerical_gradient(f, p.value, h), floor)
     return errors
+
+
+def below(value, bound: float, what: str = "relative error") -> str:
+    """Assert ``value < bound`` and return the sentence ``"relative error < 1e-9"`` to print.
+
+    Round-off-level numbers (a gradient-check error, the gap between two ways of computing the
+    same thing) change in their digits with the BLAS kernel, thread count and CPU, so a notebook
+    prints the bound it asserts, never the number itself. NaN is never below anything.
+    """
+    value = float(value)
+    if not value < bound:
+        raise AssertionError(f"{what} {value:.1e} is not below {bound:.0e}")
+    mantissa, exponent = f"{bound:.0e}".split("e")
+    return f"{what} < {mantissa}e{int(exponent)}"

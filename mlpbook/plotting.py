@@ -310,12 +310,12 @@ _DERIVATIVE_METHODS = ("function", "derivative", "second_derivative")
 
 
 def _default_grid(z):
-    """401 points on [-4, 4] (the range of seed 000's figures) unless a grid is given."""
+    """401 points on [-4, 4] (the range of the [FCNN web] §4.3 figures) unless a grid is given."""
     return np.linspace(-4.0, 4.0, 401) if z is None else np.asarray(z, dtype=np.float64)
 
 
 def draw_zero_axes(ax):
-    """Faint lines through the origin, as in the figures of seed 000 §4.3."""
+    """Faint lines through the origin, as in the figures of [FCNN web] §4.3."""
     ax.axhline(0, color="red", alpha=0.25, lw=1)
     ax.axvline(0, color="red", alpha=0.25, lw=1)
 
@@ -338,7 +338,7 @@ def plot_activation(act, ax=None, z=None, order=0, **style):
 
 
 def plot_activation_and_derivative(act, title, z=None):
-    """Figures 4.1-4.4 of seed 000: the activation (left panel) and its derivative (right)."""
+    """Figures 4.1-4.4 of [FCNN web]: the activation (left panel) and its derivative (right)."""
     fig, axes = plt.subplots(1, 2, figsize=(8, 2.8))
     for ax, order, name in zip(axes, (0, 1), (title, "Derivative"), strict=True):
         draw_zero_axes(ax)
@@ -366,7 +366,7 @@ def plot_activation_grid(acts, z=None, ncols=4):
 
 
 def plot_figure_5_6(z=None, eps=(0.01, 0.1, 0.3)):
-    """Figure 5.6 of seed 001. (a) The step function (5.16), the sigmoid, tanh, and the sigmoid
+    """Figure 5.6 of [MEDL]. (a) The step function (5.16), the sigmoid, tanh, and the sigmoid
     rescaled to (-1, 1), 2σ(z) - 1. (b) ReLU (5.17) and leaky ReLU for each ε in ``eps``."""
     from .activations import LeakyReLU, ReLU, Sigmoid, Step, Tanh
 

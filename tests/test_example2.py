@@ -1,4 +1,4 @@
-"""Example 2 of seed 002, reproduced with the library: the slides' printed numbers are the
+"""Example 2 of [DNN slides], reproduced with the library: the slides' printed numbers are the
 reference (two decimals; their inputs are themselves rounded, so we allow one unit in the last
 printed digit for the epoch-1 updates)."""
 

@@ -81,3 +81,14 @@ def test_grad_errors_are_floats_that_copy_and_pickle():
     assert e == pytest.approx(rel_error([1.0, 2.0], [1.0, 2.1])) and repr(e) == repr(float(e))
     for again in (copy.deepcopy(e), pickle.loads(pickle.dumps(e))):
         assert again == e and again.absolute == e.absolute and again.decided_by == "relative"
+
+
+def test_below_prints_the_bound_and_fails_above_it_or_on_nan():
+    from mlpbook.gradcheck import below
+
+    assert below(3.2e-11, 1e-9) == "relative error < 1e-9"
+    assert below(0.0, 1e-12, "largest gap") == "largest gap < 1e-12"
+    assert below(-1.0, 0.5, "x") == "x < 5e-1"
+    for bad in (1e-9, 2e-9, float("nan")):
+        with pytest.raises(AssertionError, match="not below"):
+            below(bad, 1e-9)
