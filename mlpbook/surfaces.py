@@ -96,7 +96,8 @@ def trajectory(surface, make_optimizer, start, steps: int) -> np.ndarray:
     (steps + 1, 2).
 
     ``mb.Nesterov`` keeps the look-ahead point θ − αβV in the parameter (the point where it needs
-    the gradient); the position θ of seed 004's formula is recovered as value + αβV.
+    the gradient); the position θ of the formula of the [Peeters] slides is recovered as
+    value + αβV.
     """
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"trajectory: steps must be an integer >= 0; got {steps!r}")
