@@ -1,9 +1,10 @@
-"""Reverse-mode automatic differentiation on NumPy arrays (the computation graph of seed 004).
+"""Reverse-mode automatic differentiation on NumPy arrays (the computation graph of the
+[Peeters] slides, G. Peeters, *Deep Learning — Multi Layer Perceptron*).
 
 Every :class:`Tensor` is a node of a graph: it holds a ``value``, the ``grad`` ∂C/∂value filled in
 by ``backward()``, the tensors it was computed from (its parents) and a *local backward rule*.
-That rule is the "function node" of seed 004: it knows the local derivatives of the operation and
-turns the upstream gradient ∂C/∂out into the gradients it sends to its inputs,
+That rule is the "function node" of those slides: it knows the local derivatives of the
+operation and turns the upstream gradient ∂C/∂out into the gradients it sends to its inputs,
 ∂C/∂in = (∂out/∂in)ᵀ ∂C/∂out.
 ``backward()`` visits the nodes in reverse topological order, so each node has received the whole
 of its gradient before it passes it on. Backpropagation (Algorithm 5.2) is this procedure applied

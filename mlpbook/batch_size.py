@@ -1,14 +1,16 @@
-"""What the mini-batch size costs and buys (chapter 08; seed 002, "Mini-batch SGD").
+"""What the mini-batch size costs and buys (chapter 08; the [DNN slides], "Mini-batch SGD").
 
 Two measurements, kept apart on purpose:
 
-* :func:`time_per_update` — wall-clock seconds of one training step (forward, loss, backward,
-  update) on a batch of B rows. It is noisy (it depends on the machine and on what else runs).
+* :func:`update_times` / :func:`time_per_update` — processor seconds of one training step
+  (forward, loss, backward, update) on a batch of B rows: what the slides' "time for weight
+  update" is about. It depends on the machine, so it is measured, never asserted exactly.
 * :func:`training_curve` / :func:`updates_to_target` — how many updates mini-batch gradient
   descent needs to bring the training loss down. These are counts, exactly reproducible for a
-  given seed.
+  given random seed.
 
-Their product, updates to a target × time per update, is the training time to that target.
+Their product, updates to a target × time per update, is the training time to that target: it
+also depends on how much each update achieves, which the slides' claim leaves aside.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from ._checks import integer
 from .init import as_generator
 from .training import evaluate, train_step
 
-__all__ = ["training_step", "training_curve", "updates_to_target", "time_per_update"]
+__all__ = ["training_step", "training_curve", "updates_to_target", "update_times",
+           "time_per_update"]
 
 
 def _check_batch_size(batch_size, n: int, who: str) -> int:
@@ -93,44 +96,63 @@ def updates_to_target(model, loss, optimizer, X, y, batch_size: int, target: flo
     return int(updates[-1]) if losses[-1] <= target else None
 
 
-def time_per_update(model, loss, optimizer, X, y, batch_size: int, repeats: int = 5,
-                    min_time: float = 0.02, threads: int | None = 1) -> float:
-    """Seconds per training step (:func:`training_step`) on the first ``batch_size`` rows of X.
+def update_times(model, loss, optimizer, X, y, batch_sizes, rounds: int = 5,
+                 min_time: float = 0.02, threads: int | None = 1) -> np.ndarray:
+    """Processor seconds per training step (:func:`training_step`) on the first B rows of X, for
+    every B in ``batch_sizes``; returns an array of shape (len(batch_sizes),).
 
-    Steps are run in rounds of at least ``min_time`` seconds, ``repeats`` rounds in all, and the
-    fastest round is kept (interruptions by other programs only ever add time). ``threads``
-    limits the BLAS threads while timing (1: one core, so that the numbers measure the
-    computation and not the competition for cores on a shared machine; None: leave as is).
-    The model is trained by these steps.
+    For each B a number of steps lasting at least ``min_time`` is found; then ``rounds`` rounds
+    time every B in turn (round 1 of every batch size, then round 2, ...), and the fastest round of
+    each B is kept. The clock is the processor time of this process (``time.process_time``), not
+    the wall clock: while other programs hold the processor, this one is not charged, so the
+    numbers measure the computation even on a busy machine; interleaving spreads what remains
+    (caches shared with other programs, changing clock speeds) evenly over the batch sizes.
+    ``threads`` limits the BLAS threads while timing (1: one core, so that the processor time is
+    the time of the computation; None: leave as is, and the processor time then adds up the
+    threads). The model is trained by these steps.
     """
     X, y = np.asarray(X), np.asarray(y)
-    batch_size = _check_batch_size(batch_size, X.shape[0], "time_per_update")
-    Xb, yb = X[:batch_size], y[:batch_size]
+    sizes = [_check_batch_size(B, X.shape[0], "update_times") for B in batch_sizes]
+    if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or rounds < 1:
+        raise ValueError(f"update_times: rounds must be a positive integer; got {rounds!r}")
+    clock = time.process_time
 
-    def rounds():
-        training_step(model, loss, optimizer, Xb, yb)  # warm-up
-        k, best = 1, math.inf
-        while True:  # find a number of steps that lasts at least min_time
-            t0 = time.perf_counter()
-            for _ in range(k):
-                training_step(model, loss, optimizer, Xb, yb)
-            elapsed = time.perf_counter() - t0
-            if elapsed >= min_time:
-                break
-            k *= 2
-        best = elapsed / k
-        for _ in range(repeats - 1):
-            t0 = time.perf_counter()
-            for _ in range(k):
-                training_step(model, loss, optimizer, Xb, yb)
-            best = min(best, (time.perf_counter() - t0) / k)
+    def steps(B, k):
+        Xb, yb = X[:B], y[:B]
+        t0 = clock()
+        for _ in range(k):
+            training_step(model, loss, optimizer, Xb, yb)
+        return clock() - t0
+
+    def measure():
+        counts = []
+        for B in sizes:
+            steps(B, 1)  # warm-up
+            k = 1
+            while steps(B, k) < min_time:  # enough steps to last min_time
+                k *= 2
+            counts.append(k)
+        best = np.full(len(sizes), math.inf)
+        for _ in range(rounds):
+            for i, (B, k) in enumerate(zip(sizes, counts, strict=True)):
+                best[i] = min(best[i], steps(B, k) / k)
         return best
 
     if threads is None:
-        return rounds()
+        return measure()
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # threadpoolctl comes with scikit-learn; without it, time as is
-        return rounds()
+        return measure()
     with threadpool_limits(limits=threads, user_api="blas"):
-        return rounds()
+        return measure()
+
+
+def time_per_update(model, loss, optimizer, X, y, batch_size: int, repeats: int = 5,
+                    min_time: float = 0.02, threads: int | None = 1) -> float:
+    """Processor seconds per training step on the first ``batch_size`` rows of X: the fastest
+    of ``repeats`` rounds of :func:`update_times` for this one batch size."""
+    X = np.asarray(X)
+    batch_size = _check_batch_size(batch_size, X.shape[0], "time_per_update")
+    return float(update_times(model, loss, optimizer, X, y, [batch_size], repeats, min_time,
+                              threads)[0])

@@ -28,7 +28,7 @@ __all__ = ["ACTIVATIONS", "deep_mlp", "LayerRecord", "record_layers", "INITIALIZ
 def deep_mlp(widths, activation="tanh", init="xavier", rng=None, bias: bool = True) -> Sequential:
     """A stack of L = len(widths) − 1 blocks Dense(N_{ℓ-1} → N_ℓ) + activation, for
     ``widths = [N_0, N_1, ..., N_L]``: a[ℓ] = σ(W[ℓ] a[ℓ-1] + b[ℓ]), biases 0 (the setting of
-    seed 001 §5.4-5.5; with equal widths, the network of its Figure 5.5).
+    [MEDL] §5.4-5.5; with equal widths, the network of its Figure 5.5).
 
     activation : a name in ``mb.activations.ACTIVATIONS`` (e.g. "tanh") or a layer class such
         as ``mb.Tanh``.

@@ -97,7 +97,8 @@ def trajectory(surface, make_optimizer, start, steps: int) -> np.ndarray:
     (steps + 1, 2).
 
     ``mb.Nesterov`` keeps the look-ahead point θ − αβV in the parameter (the point where it needs
-    the gradient); the position θ of seed 004's formula is recovered as value + αβV.
+    the gradient); the position θ of the formula of the [Peeters] slides is recovered as
+    value + αβV.
     """
     steps = integer(steps, "trajectory", "steps", minimum=0)
     point = Point(start)

@@ -1,10 +1,18 @@
 """mb.batch_size: the recorded training loop is mb.fit's loop; counts and timings behave."""
 
+import time
+
 import numpy as np
 import pytest
 
 import mlpbook as mb
-from mlpbook.batch_size import time_per_update, training_curve, training_step, updates_to_target
+from mlpbook.batch_size import (
+    time_per_update,
+    training_curve,
+    training_step,
+    update_times,
+    updates_to_target,
+)
 
 
 def problem(seed=0):
@@ -93,6 +101,44 @@ def test_time_per_update_is_a_positive_duration(threads):
     assert 0 < t < 0.1
 
 
+def test_update_times_one_positive_duration_per_batch_size():
+    model, X, y = problem()
+    t = update_times(model, mb.SquaredLoss(), mb.SGD(model.parameters(), 1e-3), X, y,
+                     [1, 8, 60], rounds=2, min_time=1e-3)
+    assert t.shape == (3,) and np.all((0 < t) & (t < 0.1))
+
+
+class Sleepy:
+    """A stand-in for model, loss and optimizer whose forward pass waits without computing."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def forward(self, A, training=False):
+        time.sleep(self.seconds)
+        return A
+
+    def backward(self, dout=None, input_grad=True):
+        return dout
+
+    def step(self):
+        pass
+
+
+def test_update_times_charge_processor_time_not_waiting():
+    # each step waits 2 ms: a wall clock would report at least that; the processor time of a
+    # step that only waits is a few microseconds
+    sleepy, X = Sleepy(2e-3), np.zeros((4, 1))
+    t = update_times(sleepy, Sleepy(0), Sleepy(0), X, X, [1, 4], rounds=2, min_time=2e-4)
+    assert np.all(t < 1e-3)
+
+
+def test_update_times_rounds_must_be_positive():
+    model, X, y = problem()
+    with pytest.raises(ValueError, match="rounds"):
+        update_times(model, mb.SquaredLoss(), mb.SGD(model.parameters(), 0.1), X, y, [4], 0)
+
+
 @pytest.mark.parametrize("B", [0, 61, 2.0, True])
 def test_batch_size_must_fit_the_data(B):
     model, X, y = problem()
@@ -100,6 +146,8 @@ def test_batch_size_must_fit_the_data(B):
         training_curve(model, mb.SquaredLoss(), mb.SGD(model.parameters(), 0.1), X, y, B, 5)
     with pytest.raises(ValueError, match="batch_size"):
         time_per_update(model, mb.SquaredLoss(), mb.SGD(model.parameters(), 0.1), X, y, B)
+    with pytest.raises(ValueError, match="batch_size"):
+        update_times(model, mb.SquaredLoss(), mb.SGD(model.parameters(), 0.1), X, y, [4, B])
 
 
 def test_n_updates_and_every_must_be_positive():
