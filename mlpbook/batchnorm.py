@@ -1,4 +1,4 @@
-"""Batch normalisation (seed 001 §5.6, seed 000 §4.6, seed 004 "Batch Normalisation").
+"""Batch normalisation ([MEDL] §5.6, [FCNN web] §4.6, [Peeters] "Batch Normalisation").
 
 For each unit j, over the n_b samples of a mini-batch (rows of Z):
 

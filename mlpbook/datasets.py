@@ -91,6 +91,26 @@ def fstar_sample(n: int = 100, noise: float = 0.0, rng=None):
     return x, fstar(x) + noise * rng.standard_normal((n, 1))
 
 
+def friedman1(n: int = 500, noise: float = 1.0, n_features: int = 10, rng=None):
+    """Friedman's first regression problem, generated offline: X uniform on [0, 1]^p (n, p) with
+    p = ``n_features`` >= 5, and y (n, 1) = f(X) + noise·ε with
+
+        f(x) = 10 sin(π x₁ x₂) + 20 (x₃ − ½)² + 10 x₄ + 5 x₅,
+
+    so only the first five features matter (the others are noise inputs) and f mixes an
+    interaction, a curve and two linear terms: a straight line cannot fit it, a small network can.
+    Var f(X) ≈ 24, so ``noise`` = 1 leaves about 96 % of the variance to be explained.
+    (J. H. Friedman, "Multivariate adaptive regression splines", Ann. Statist. 19, 1991.)"""
+    n = _check_n(n, "friedman1")
+    noise = _check_noise(noise, "friedman1")
+    n_features = _check_n(n_features, "friedman1 (n_features)", 5)
+    rng = as_generator(rng)
+    X = rng.uniform(0.0, 1.0, (n, n_features))
+    f = (10 * np.sin(np.pi * X[:, 0] * X[:, 1]) + 20 * (X[:, 2] - 0.5) ** 2 + 10 * X[:, 3]
+         + 5 * X[:, 4])
+    return X, (f + noise * rng.standard_normal(n)).reshape(-1, 1)
+
+
 def train_test_split(X, y, test_fraction: float = 0.25, rng=0):
     """A random split (deterministic for a given ``rng``/seed): X_train, X_test, y_train, y_test."""
     X, y = np.asarray(X), np.asarray(y)

@@ -1,4 +1,4 @@
-"""Dropout (seed 001 §5.7, seed 000 §4.7, seed 004 "DropOut regularisation").
+"""Dropout ([MEDL] §5.7, [FCNN web] §4.7, [Peeters] "DropOut regularisation").
 
 In training, each unit of each sample is kept with probability p_keep and zeroed otherwise, with
 independent coin flips. Placed after the activation of layer ℓ, the layer acts on a[ℓ] and the

@@ -8,7 +8,9 @@ per-layer records of the initialisation explorer in :mod:`mlpbook.diagnostics`.
 
 - chapter 03, Figure 5.3: ``wavy_boundary_data``, ``boundary_classifier``, ``train_full_batch``;
 - chapter 04: ``activation_curves`` (σ, σ', σ'' of an activation by name);
-- chapter 10: ``bn_moons``, ``bn_comparison`` (a deep network with and without batch norm);
+- chapter 10: ``bn_moons``, ``bn_run``, ``bn_comparison`` (a deep network with and without batch
+  norm), ``bn_first_updates`` (its first SGD steps one by one), ``nudge_parameters`` (a tiny
+  perturbation of the starting point, to measure how much a run amplifies it);
 - chapter 11: ``overfitting_data``, ``overfit_net``, ``jitter``, ``regularization_run``.
 """
 
@@ -29,7 +31,8 @@ from .training import fit
 
 __all__ = [
     "wavy_boundary_data", "boundary_classifier", "train_full_batch", "activation_curves",
-    "bn_moons", "bn_comparison", "overfitting_data", "overfit_net", "jitter",
+    "bn_moons", "bn_run", "bn_comparison", "bn_first_updates", "nudge_parameters",
+    "overfitting_data", "overfit_net", "jitter",
     "regularization_run",
 ]
 
@@ -97,19 +100,82 @@ def bn_moons(n=400, noise=0.15, seed=0):
     return (X - X.mean(axis=0)) / X.std(axis=0), y.reshape(-1, 1).astype(float)
 
 
+def nudge_parameters(model, rel: float, rng=None):
+    """Multiply every parameter of ``model`` in place by 1 + rel·u, u uniform in [−1, 1] drawn
+    from ``rng``: a relative perturbation of size ``rel``, to measure how much a training run
+    amplifies a tiny change of its starting point. Returns the model."""
+    if not (isinstance(rel, (int, float, np.floating)) and np.isfinite(rel) and rel >= 0):
+        raise ValueError(f"nudge_parameters: rel must be a number >= 0; got {rel!r}")
+    rng = as_generator(rng)
+    for p in model.parameters():
+        p.value *= 1 + rel * rng.uniform(-1.0, 1.0, p.value.shape)
+    return model
+
+
+def bn_run(lr=1.0, batchnorm=True, depth=10, width=32, epochs=20, batch_size=50, seed=0,
+           nudge=0.0, nudge_seed=0):
+    """One of the two trainings of ``bn_comparison``: ``mb.mlp`` with ``depth`` hidden ReLU
+    layers of ``width`` units (He initialisation), with or without batch normalisation, trained
+    on ``bn_moons(seed)`` by plain SGD at learning rate ``lr`` (initial weights and batch order
+    from ``seed``). With ``nudge`` > 0 the initial parameters are first multiplied by
+    1 + nudge·u (``nudge_parameters`` with generator ``nudge_seed``). Returns the ``History``; a
+    run whose loss overflows stops early with ``History.diverged`` set (its overflow warnings
+    are silenced)."""
+    X, y = bn_moons(seed=seed)
+    model = mlp([2] + [width] * depth + [1], batchnorm=batchnorm, rng=seed)
+    if nudge:
+        nudge_parameters(model, nudge, rng=nudge_seed)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return fit(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=lr), X, y,
+                   epochs=epochs, batch_size=batch_size, rng=seed, progress=False)
+
+
 def bn_comparison(lr=1.0, depth=10, width=32, epochs=20, batch_size=50, seed=0):
     """Train two ``mb.mlp`` networks with ``depth`` hidden ReLU layers of ``width`` units (He
     initialisation), without and with batch normalisation, on ``bn_moons`` by plain SGD at
     learning rate ``lr`` (the same seed for both: same data, same batches). Returns
     ``{"plain": History, "batchnorm": History}``; a run whose loss overflows stops early with
-    ``History.diverged`` set (its overflow warnings are silenced)."""
+    ``History.diverged`` set (its overflow warnings are silenced). Each run is ``bn_run``."""
+    return {name: bn_run(lr, bn, depth, width, epochs, batch_size, seed)
+            for name, bn in (("plain", False), ("batchnorm", True))}
+
+
+def bn_first_updates(lr=1.0, batchnorm=False, depth=10, width=32, updates=6, batch_size=50,
+                     seed=0):
+    """The first ``updates`` SGD steps of ``bn_run(lr, batchnorm, ...)`` (same network, same
+    batches), recorded one by one to show how a run diverges.
+
+    Returns a dict of arrays, L = depth + 1 dense layers:
+    "act_std" (depth,): standard deviation of each hidden activation a[ℓ] over the whole data
+    set at initialisation (training mode); "loss" (updates,): the mini-batch loss before each
+    update; "grad_norm" (updates, L): the Frobenius norm of ∂C/∂W[ℓ] of each update;
+    "weight_norm" (updates + 1, L): ‖W[ℓ]‖_F before each update and after the last. Once the
+    numbers overflow they are inf or nan (the warnings are silenced)."""
     X, y = bn_moons(seed=seed)
-    out = {}
-    for name, bn in (("plain", False), ("batchnorm", True)):
-        model = mlp([2] + [width] * depth + [1], batchnorm=bn, rng=seed)
-        with np.errstate(over="ignore", invalid="ignore"):
-            out[name] = fit(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=lr), X, y,
-                            epochs=epochs, batch_size=batch_size, rng=seed, progress=False)
+    model = mlp([2] + [width] * depth + [1], batchnorm=batchnorm, rng=seed)
+    dense = [layer for layer in model.layers if isinstance(layer, Dense)]
+    A, act_std = X, []
+    for layer in model.layers:
+        A = layer.forward(A, training=True)
+        if isinstance(layer, ReLU):
+            act_std.append(A.std())
+    loss, opt = BCEWithLogitsLoss(), SGD(model.parameters(), lr=lr)
+    shuffle = as_generator(seed)  # the batches of fit(rng=seed): a new permutation each epoch
+    n_batches = -(-len(X) // batch_size)
+    out = {"act_std": np.array(act_std), "loss": np.empty(updates),
+           "grad_norm": np.empty((updates, len(dense))),
+           "weight_norm": np.empty((updates + 1, len(dense)))}
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(updates):
+            if k % n_batches == 0:
+                order = shuffle.permutation(len(X))
+            idx = order[(k % n_batches) * batch_size:(k % n_batches + 1) * batch_size]
+            out["weight_norm"][k] = [np.linalg.norm(d.W) for d in dense]
+            out["loss"][k] = loss.forward(model.forward(X[idx], training=True), y[idx])
+            model.backward(loss.backward())
+            out["grad_norm"][k] = [np.linalg.norm(d.dW) for d in dense]
+            opt.step()
+        out["weight_norm"][updates] = [np.linalg.norm(d.W) for d in dense]
     return out
 
 

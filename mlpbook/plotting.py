@@ -658,6 +658,32 @@ def plot_learning_curves(histories, ax=None, keys=("loss", "val_loss"), logy=Fal
     return ax
 
 
+def plot_reliability_diagram(predictions, ax=None, n_bins: int = 10):
+    """Reliability diagrams of several binary classifiers: ``predictions`` maps a label to a pair
+    (p (n,) predicted probabilities of class 1, y (n,) outcomes 0/1). Each model is one line
+    through the points (mean prediction, observed frequency) of ``mb.metrics.reliability``, with
+    marker areas proportional to the bin counts; the diagonal is perfect calibration. Returns
+    the Axes."""
+    from .metrics import reliability
+
+    if not predictions:
+        raise ValueError("plot_reliability_diagram: expected at least one model; got none")
+    ax = _ensure_axes(ax, figsize=(4.6, 4.2))
+    ax.plot([0, 1], [0, 1], ":", color="0.5", label="calibrated")
+    for i, (label, (p, y)) in enumerate(predictions.items()):
+        mean_p, frequency, count = reliability(p, y, n_bins)
+        full = count > 0
+        ax.plot(mean_p[full], frequency[full], "-", color=f"C{i}", lw=1.2, label=label)
+        ax.scatter(mean_p[full], frequency[full], s=200 * count[full] / count.sum(),
+                   color=f"C{i}", alpha=0.7, zorder=3)
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("predicted probability of class 1 (bin mean)")
+    ax.set_ylabel("observed frequency of class 1")
+    ax.legend(fontsize=8)
+    return ax
+
+
 # The nodes of Figure 5.10: label and (x, y) position; the edges follow (5.38)-(5.40).
 _FIG_5_10_NODES = {
     "z1": ("$z^{(1)}$", (0.0, 2.0)), "zi": ("$z^{(i)}$", (0.0, 1.0)),

@@ -1,12 +1,13 @@
-"""Penalties added to the loss: C̃(θ) = C(θ) + R_λ(θ) (seed 001 §5.7, seed 004 "Regularisation").
+"""Penalties added to the loss: C̃(θ) = C(θ) + R_λ(θ) ([MEDL] §5.7, [Peeters] "Regularisation").
 
 ``L2(lam)``: R = (λ/2) Σ ‖W‖²_F, gradient λW; with gradient descent this is the weight decay
 (5.53), θ ← (1 − αλ)θ − α∇C(θ). ``L1(lam)``: R = λ Σ |w|, (sub)gradient λ sign(w), which pushes
-weights to exactly zero (sparsity). By default only weight matrices are penalised, not biases
-(the parameters whose name is ``"W"`` or ends with ``".W"``); pass ``include=`` (a predicate on
-the parameter name) to choose others.
+weights to exactly zero (sparsity). ``ElasticNet(l1, l2)``: both together,
+λ₁ Σ|w| + (λ₂/2)‖W‖² (the "L1+L2" of [Peeters]). By default only weight matrices are penalised,
+not biases (the parameters whose name is ``"W"`` or ends with ``".W"``); pass ``include=`` (a
+predicate on the parameter name) to choose others.
 
-The losses of this package average over the batch, so λ here plays the role of seed 004's λ/m.
+The losses of this package average over the batch, so λ here plays the role of the λ/m of [Peeters].
 
 >>> reg = L2(1e-3)
 >>> value = loss.forward(model.forward(X, training=True), y) + reg.penalty(model.parameters())
@@ -21,7 +22,7 @@ import numpy as np
 
 from ._checks import number
 
-__all__ = ["Regularizer", "L1", "L2", "is_weight"]
+__all__ = ["Regularizer", "L1", "L2", "ElasticNet", "is_weight"]
 
 
 def is_weight(name: str) -> bool:
@@ -79,3 +80,23 @@ class L1(Regularizer):
 
     def _grad(self, w):
         return self.lam * np.sign(w)
+
+
+class ElasticNet(Regularizer):
+    """Elastic net (Zou and Hastie): λ₁ Σ|w| + (λ₂/2)‖W‖², (sub)gradient λ₁ sign(w) + λ₂ w. The
+    L1 part sets weights to (nearly) zero, the L2 part shrinks the rest. ``lam`` is λ₁."""
+
+    def __init__(self, l1: float, l2: float, include: Callable[[str], bool] | None = None):
+        super().__init__(l1, include)
+        self.l2 = L2(l2).lam  # the same check of the number
+
+    def _penalty(self, w):
+        return (self.lam * float(np.sum(np.abs(w), dtype=np.float64))
+                + 0.5 * self.l2 * float(np.sum(np.square(w, dtype=np.float64))))
+
+    def _grad(self, w):
+        return self.lam * np.sign(w) + self.l2 * w
+
+    def __repr__(self) -> str:
+        sel = "" if self.include is is_weight else f", include={self.include!r}"
+        return f"ElasticNet({self.lam!r}, {self.l2!r}{sel})"

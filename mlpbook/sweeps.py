@@ -1,4 +1,4 @@
-"""Training sweeps: the experiments of seed 002's Examples 3-5 (width, depth, batch size).
+"""Training sweeps: the experiments of Examples 3-5 of [DNN slides] (width, depth, batch size).
 
 >>> net = mb.mlp([10, 16, 1], rng=0)                       # 10-16-1 ReLU network
 >>> s = architecture_sweep([[10, w, 1] for w in (2, 8, 32)], (X, y), (Xt, yt), epochs=300)
@@ -50,6 +50,27 @@ class Sweep:
     def best(self, which: str = "test") -> np.ndarray:
         """Lowest error over the epochs (what early stopping could reach), mean over seeds: (A,)."""
         return getattr(self, which).min(axis=2).mean(axis=1)
+
+    def select(self, indices) -> Sweep:
+        """The sweep restricted to the architectures at ``indices`` (in that order)."""
+        idx = list(indices)
+        return Sweep([self.sizes[i] for i in idx], self.n_params[idx], self.train[idx],
+                     self.test[idx])
+
+    @staticmethod
+    def concat(*sweeps: Sweep) -> Sweep:
+        """One sweep from several with the same seeds and epochs, their architectures in order
+        (to reuse runs that two sweeps share instead of training them twice)."""
+        if not sweeps:
+            raise ValueError("Sweep.concat: expected at least one sweep; got none")
+        shapes = {s.train.shape[1:] for s in sweeps}
+        if len(shapes) != 1:
+            raise ValueError(f"Sweep.concat: the sweeps differ in (seeds, epochs): "
+                             f"{sorted(shapes)}")
+        return Sweep([a for s in sweeps for a in s.sizes],
+                     np.concatenate([s.n_params for s in sweeps]),
+                     np.concatenate([s.train for s in sweeps]),
+                     np.concatenate([s.test for s in sweeps]))
 
 
 def architecture_sweep(architectures, train, test, epochs: int, batch_size: int | None = None,

@@ -167,3 +167,30 @@ def test_mnist_unreachable_address(tmp_path):
     with pytest.raises(ConnectionError, match="could not download http://127.0.0.1:9/"):
         datasets.mnist(cache_dir=tmp_path, base_url="http://127.0.0.1:9/")
     assert not list((tmp_path / "mnist").iterdir())  # no partial file left behind
+
+
+def test_friedman1_is_friedmans_function_plus_noise():
+    X, y = datasets.friedman1(2000, noise=0.0, n_features=7, rng=0)
+    assert X.shape == (2000, 7) and y.shape == (2000, 1)
+    assert X.min() >= 0 and X.max() <= 1
+    x1, x2, x3, x4, x5 = X[:, :5].T
+    f = 10 * np.sin(np.pi * x1 * x2) + 20 * (x3 - 0.5) ** 2 + 10 * x4 + 5 * x5
+    np.testing.assert_allclose(y[:, 0], f, rtol=1e-13)
+    assert 22 < f.var() < 26  # Var f(X) ≈ 23.8 for uniform inputs
+    # the noise is added with the stated standard deviation, on the same inputs
+    X2, y2 = datasets.friedman1(2000, noise=2.0, n_features=7, rng=0)
+    np.testing.assert_array_equal(X2, X)
+    assert abs((y2 - y).std() - 2.0) < 0.1
+    # a straight line leaves about a quarter of the variance unexplained, the noise-free f none
+    A = np.column_stack([X, np.ones(len(X))])
+    residual = y - A @ np.linalg.lstsq(A, y, rcond=None)[0]
+    assert 0.15 < residual.var() / y.var() < 0.35
+    again = datasets.friedman1(50, rng=3)[1]
+    np.testing.assert_array_equal(datasets.friedman1(50, rng=3)[1], again)
+
+
+@pytest.mark.parametrize("kw, match", [({"n_features": 4}, "n_features"),
+                                       ({"noise": -1.0}, "noise"), ({"n": 0}, "n must be")])
+def test_friedman1_rejects_bad_arguments(kw, match):
+    with pytest.raises(ValueError, match=match):
+        datasets.friedman1(**{"n": 10, **kw})

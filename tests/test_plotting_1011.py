@@ -126,3 +126,20 @@ def test_figure_3_11_marks_both_minimisers():
         marker = [line for line in ax.lines if line.get_marker() == "o"]
         assert len(marker) == 1 and np.allclose(marker[0].get_xydata()[0], beta)
         assert f"({beta[0]:.2f}, {beta[1]:.2f})" in ax.get_title()
+
+
+def test_reliability_diagram_draws_each_model_through_its_bins():
+    from mlpbook.metrics import reliability
+
+    rng = np.random.default_rng(1)
+    p = rng.uniform(size=300)
+    y = (rng.uniform(size=300) < p).astype(int)
+    ax = plotting.plot_reliability_diagram({"a": (p, y), "b": (p**2, y)}, n_bins=5)
+    lines = [line for line in ax.lines if line.get_label() in ("a", "b")]
+    for line, q in zip(lines, (p, p**2), strict=True):
+        mean_p, freq, count = reliability(q, y, 5)
+        full = count > 0
+        np.testing.assert_allclose(line.get_xdata(), mean_p[full])
+        np.testing.assert_allclose(line.get_ydata(), freq[full])
+    with pytest.raises(ValueError, match="at least one model"):
+        plotting.plot_reliability_diagram({})

@@ -65,3 +65,20 @@ def test_validation():
         mb.L1(float("inf"))
     with pytest.raises(TypeError, match="include"):
         mb.L2(0.1, include="W")
+
+
+def test_elastic_net_is_l1_plus_l2_with_its_gradient():
+    model, params = model_and_params(4)
+    net, l1, l2 = (mb.regularization.ElasticNet(0.3, 0.7), mb.L1(0.3), mb.L2(0.7))
+    assert net.penalty(params) == pytest.approx(l1.penalty(params) + l2.penalty(params))
+    for p in params:
+        p.grad[...] = 0
+    net.add_grad(params)
+    for p in params:
+        num = numerical_gradient(lambda: net.penalty(params), p.value)
+        assert rel_error(p.grad, num) < 1e-7 if np.any(num) else np.all(p.grad == 0), p.name
+    assert repr(net) == "ElasticNet(0.3, 0.7)"
+    with pytest.raises(ValueError, match="lam"):
+        mb.regularization.ElasticNet(0.1, -1.0)
+    with pytest.raises(ValueError, match="lam"):
+        mb.regularization.ElasticNet(float("nan"), 0.1)

@@ -93,6 +93,23 @@ def test_sweep_final_and_best_average_over_seeds():
     assert s.final()[0] == pytest.approx((2.0 + 5.0) / 2)
 
 
+def test_sweep_select_and_concat_keep_each_architectures_runs():
+    rng = np.random.default_rng(0)
+    a = Sweep([[2, 1, 1], [2, 4, 1]], np.array([5, 17]), rng.random((2, 3, 4)),
+              rng.random((2, 3, 4)))
+    b = Sweep([[2, 4, 4, 1]], np.array([37]), rng.random((1, 3, 4)), rng.random((1, 3, 4)))
+    both = Sweep.concat(a.select([1]), b)
+    assert both.sizes == [[2, 4, 1], [2, 4, 4, 1]] and list(both.n_params) == [17, 37]
+    np.testing.assert_array_equal(both.train[0], a.train[1])
+    np.testing.assert_array_equal(both.test[1], b.test[0])
+    np.testing.assert_array_equal(both.final(), [a.final()[1], b.final()[0]])
+    other_seeds = Sweep([[2, 3, 1]], np.array([13]), np.zeros((1, 2, 4)), np.zeros((1, 2, 4)))
+    with pytest.raises(ValueError, match="differ in"):
+        Sweep.concat(a, other_seeds)
+    with pytest.raises(ValueError, match="at least one"):
+        Sweep.concat()
+
+
 def test_batch_size_sweep_counts_updates_and_matches_fit():
     X, y = mb.datasets.spirals(90, rng=0)
     loss = mb.CrossEntropyLoss()
