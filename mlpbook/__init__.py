@@ -56,7 +56,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "plotting", "widgets", "constructions", "datasets", "autodiff", "grading", "exercises",
     "linear_regions", "surfaces", "diagnostics", "batch_size", "sweeps", "metrics", "notebooks",
-    "experiments", "example2",
+    "experiments", "example2", "profiling", "site",
 }
 
 
