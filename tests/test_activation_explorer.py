@@ -1,21 +1,10 @@
 """The activation explorer of chapter 04 (mb.widgets): its callback computes the right numbers."""
 
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import mlpbook as mb  # noqa: E402
-from mlpbook import widgets  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+import mlpbook as mb
+from mlpbook import widgets
 
 
 def sig(z):

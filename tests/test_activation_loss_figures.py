@@ -1,24 +1,13 @@
 """Figures of chapters 04-05 (mb.plotting): the plotted numbers are the activations and losses,
 compared with formulas written out here."""
 
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import mlpbook as mb  # noqa: E402
-from mlpbook import plotting  # noqa: E402
+import mlpbook as mb
+from mlpbook import plotting
 
 Z = np.linspace(-3.0, 3.0, 61)
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def data_lines(ax):

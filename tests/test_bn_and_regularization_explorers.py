@@ -1,22 +1,10 @@
 """The explorers of chapters 10-11 (mb.widgets): their building blocks and callbacks."""
 
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import mlpbook as mb  # noqa: E402
-from mlpbook import widgets  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
+import mlpbook as mb
+from mlpbook import widgets
 
 # ---- chapter 10 ----
 

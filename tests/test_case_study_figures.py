@@ -1,21 +1,10 @@
 """Figures and the width/depth explorer of chapter 12 (mb.plotting, mb.widgets)."""
 
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from mlpbook import plotting, widgets  # noqa: E402
-from mlpbook.sweeps import Sweep  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+from mlpbook import plotting, widgets
+from mlpbook.sweeps import Sweep
 
 
 def fake_sweep(A=4, S=3, E=20, seed=0):

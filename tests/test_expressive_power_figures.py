@@ -1,24 +1,14 @@
 """Chapter 03 figures and widget callbacks: what they draw and compute, checked against
 independent references (np.interp, the gate's error formula, a hand-set linear classifier)."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import mlpbook as mb  # noqa: E402
-from mlpbook import plotting, widgets  # noqa: E402
-from mlpbook.constructions import relu_interpolation  # noqa: E402
-from mlpbook.datasets import fstar as f_star  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+import mlpbook as mb
+from mlpbook import plotting, widgets
+from mlpbook.constructions import relu_interpolation
+from mlpbook.datasets import fstar as f_star
 
 
 def line_by_label(ax, start):

@@ -1,25 +1,13 @@
 """Chapters 08-09 figures and explorers (mb.plotting, mb.widgets): the callbacks compute the right
 numbers and the plots draw them."""
 
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import mlpbook as mb  # noqa: E402
-from mlpbook import plotting, widgets  # noqa: E402
-from mlpbook.diagnostics import LayerRecord  # noqa: E402
-from mlpbook.surfaces import ill_conditioned_bowl  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
+import mlpbook as mb
+from mlpbook import plotting, widgets
+from mlpbook.diagnostics import LayerRecord
+from mlpbook.surfaces import ill_conditioned_bowl
 
 # ---- chapter 08: the optimizer explorer ---------------------------------------------------------
 

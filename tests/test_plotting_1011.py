@@ -1,21 +1,10 @@
 """Figures of chapters 10-11 (mb.plotting): learning curves, Figures 5.10, 5.11 and 3.11."""
 
-import matplotlib
+import numpy as np
+import pytest
+from matplotlib.text import Annotation
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.text import Annotation  # noqa: E402
-
-from mlpbook import plotting  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+from mlpbook import plotting
 
 
 def test_learning_curves_draw_each_run_and_key_with_its_values():

@@ -4,16 +4,12 @@ and without the book's extras the figure modules say how to install them."""
 import subprocess
 import sys
 
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import mlpbook as mb  # noqa: E402
-from mlpbook import widgets  # noqa: E402
-from mlpbook.sweeps import Sweep  # noqa: E402
+import mlpbook as mb
+from mlpbook import widgets
+from mlpbook.sweeps import Sweep
 
 
 def tiny_sweeps():
