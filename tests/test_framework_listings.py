@@ -38,7 +38,7 @@ def engine_gradients():
 def run(code, ex, namespace=None):
     """Execute a listing as a reader would, after the chapter's cells (``ex``, ``X``, ``D``)."""
     namespace = {"ex": ex, "X": ex["X"], "D": ex["D"], "np": np} if namespace is None else namespace
-    exec(compile(code, str(CHAPTER), "exec"), namespace)  # noqa: S102 (the book's own listing)
+    exec(compile(code, str(CHAPTER), "exec"), namespace)  # the book's own listing
     return namespace
 
 

@@ -174,7 +174,7 @@ def test_adamw_decay_is_decoupled_and_adam_decay_is_coupled():
 
 
 def test_nesterov_matches_seed_004_form():
-    """Seed 004: V = βV + (1−β)∇C(θ − αβV), θ ← θ − αV. The stored arrays are the look-ahead
+    """[Peeters]: V = βV + (1−β)∇C(θ − αβV), θ ← θ − αV. The stored arrays are the look-ahead
     point φ = θ − αβV, where the gradient is taken."""
     A = np.array([[3.0, 0.5], [0.5, 0.2]])  # ill-conditioned quadratic C = ½θᵀAθ, ∇C = Aθ
     lr, beta = 0.2, 0.9

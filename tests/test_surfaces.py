@@ -1,10 +1,11 @@
-"""mb.surfaces: quadratic surfaces against finite differences, and optimizer trajectories against
-the recursions written out here."""
+"""mb.surfaces: quadratic surfaces against finite differences, and optimizer trajectories (also
+the optimizer explorer's paths) against the recursions written out here."""
 
 import numpy as np
 import pytest
 
 import mlpbook as mb
+from mlpbook import widgets
 from mlpbook.gradcheck import numerical_gradient
 from mlpbook.surfaces import Point, Quadratic, ill_conditioned_bowl, trajectory
 
@@ -90,7 +91,7 @@ def test_nesterov_trajectory_reports_theta_not_the_look_ahead_point():
     lr, beta = 0.2, 0.9
     path = trajectory(q, lambda p: mb.Nesterov(p, lr, beta), (2.0, 1.0), 15)
     theta, V = np.array([2.0, 1.0]), np.zeros(2)
-    for t in range(1, 16):  # seed 004's formula, gradient at the look-ahead point
+    for t in range(1, 16):  # [Peeters]' formula, gradient at the look-ahead point
         V = beta * V + (1 - beta) * q.grad(theta - lr * beta * V)
         theta = theta - lr * V
         np.testing.assert_allclose(path[t], theta, rtol=1e-12, atol=1e-14)
@@ -101,3 +102,44 @@ def test_trajectory_rejects_bad_steps():
         trajectory(ill_conditioned_bowl(), lambda p: mb.SGD(p, 0.1), (1.0, 1.0), -1)
     path = trajectory(ill_conditioned_bowl(), lambda p: mb.SGD(p, 0.1), (1.0, 1.0), 0)
     assert path.shape == (1, 2)
+
+
+# ---- the optimizer explorer's paths (chapter 08): make_optimizer, optimizer_path -----------------
+
+EXPECTED_CLASS = {"SGD": mb.SGD, "Momentum": mb.Momentum, "Nesterov": mb.Nesterov,
+                  "AdaGrad": mb.AdaGrad, "AdaDelta": mb.AdaDelta, "RMSprop": mb.RMSprop,
+                  "Adam": mb.Adam}
+
+
+@pytest.mark.parametrize("name", list(EXPECTED_CLASS))
+def test_make_optimizer_builds_the_named_optimizer(name):
+    assert list(widgets.OPTIMIZER_SETTINGS) == list(EXPECTED_CLASS)
+    p = mb.surfaces.Point([1.0, 1.0])
+    opt = widgets.make_optimizer(name, [p])
+    assert type(opt) is EXPECTED_CLASS[name]
+    assert opt.lr == widgets.OPTIMIZER_SETTINGS[name][0]
+    assert widgets.make_optimizer(name, [p], lr=0.123).lr == 0.123
+    default, lo, hi = widgets.OPTIMIZER_SETTINGS[name]
+    assert lo <= default <= hi
+
+
+def test_make_optimizer_rejects_unknown_names():
+    with pytest.raises(ValueError, match="Adam"):
+        widgets.make_optimizer("LBFGS", [mb.surfaces.Point([0.0, 0.0])])
+
+
+def test_optimizer_path_sgd_is_the_closed_form():
+    path = widgets.optimizer_path("SGD", lr=0.7, steps=40)
+    start = np.array(widgets.BOWL_START)
+    t = np.arange(41)[:, None]
+    np.testing.assert_allclose(path, (1 - 0.7 * np.array([0.02, 2.0])) ** t * start, rtol=1e-12)
+
+
+def test_optimizer_path_rmsprop_by_hand():
+    path = widgets.optimizer_path("RMSprop", lr=0.1, steps=5)
+    theta, S = np.array(widgets.BOWL_START), np.zeros(2)
+    for t in range(1, 6):
+        g = np.array([0.02, 2.0]) * theta
+        S = 0.9 * S + 0.1 * g * g
+        theta = theta - 0.1 * g / (np.sqrt(S) + 1e-8)
+        np.testing.assert_allclose(path[t], theta, rtol=1e-12)

@@ -1,4 +1,5 @@
-"""mb.sweeps: the network builder and the width/depth and batch-size sweeps of chapter 12."""
+"""mb.sweeps: the width/depth and batch-size sweeps of chapter 12, and the Sweep record of their
+runs."""
 
 import numpy as np
 import pytest
@@ -6,43 +7,6 @@ import pytest
 import mlpbook as mb
 from mlpbook import mlp
 from mlpbook.sweeps import Sweep, architecture_sweep, batch_size_sweep
-
-
-def relu(z):
-    return np.maximum(z, 0)
-
-
-@pytest.mark.parametrize("sizes", [[3, 1], [3, 4, 2], [5, 4, 4, 4, 1]])
-def test_mlp_computes_the_forward_pass_of_its_sizes(sizes):
-    model = mlp(sizes, rng=0)
-    dense = [layer for layer in model.layers if isinstance(layer, mb.Dense)]
-    pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
-    assert [(d.in_features, d.out_features) for d in dense] == pairs
-    assert sum(isinstance(layer, mb.ReLU) for layer in model.layers) == len(sizes) - 2
-    X = np.random.default_rng(1).standard_normal((7, sizes[0]))
-    A = X
-    for i, d in enumerate(dense):  # written out: z = a Wᵀ + b, ReLU on every hidden layer
-        A = A @ d.W.T + d.b
-        if i < len(dense) - 1:
-            A = relu(A)
-    np.testing.assert_allclose(model.forward(X), A, rtol=1e-13, atol=1e-13)
-    assert model.n_params == sum(o * (i + 1) for i, o in pairs)
-
-
-def test_mlp_seed_activation_and_dtype():
-    a, b = mlp([4, 6, 2], rng=3), mlp([4, 6, 2], rng=3)
-    pairs = zip(a.parameters(), b.parameters(), strict=True)
-    assert all(np.array_equal(p.value, q.value) for p, q in pairs)
-    assert isinstance(mlp([4, 6, 2], activation=mb.Tanh).layers[1], mb.Tanh)
-    f32 = mlp([4, 6, 2], rng=0, dtype=np.float32)
-    assert all(p.value.dtype == np.float32 for p in f32.parameters())
-    assert f32.forward(np.ones((2, 4), dtype=np.float32)).dtype == np.float32
-
-
-@pytest.mark.parametrize("sizes", [[4], [], [4, 0, 1], [4, -2]])
-def test_mlp_rejects_bad_sizes(sizes):
-    with pytest.raises(ValueError, match="mlp: expected at least two positive widths"):
-        mlp(sizes)
 
 
 def regression_data(n=60, seed=0):

@@ -1,4 +1,5 @@
-"""Dense, Sequential and whole-model gradients.
+"""mlpbook.sequential: Sequential and mlp; whole-model gradients, parameters, state, widths and
+the summary table.
 
 The property tests build random architectures (depth 1–5, mixed activations) and compare the
 library's backward pass with (a) central differences and (b) an independent implementation of
@@ -8,7 +9,68 @@ import numpy as np
 import pytest
 
 import mlpbook as mb
-from mlpbook.gradcheck import check_layer, check_model, rel_error
+from mlpbook import mlp
+from mlpbook.gradcheck import check_model, rel_error
+
+# ---- mlp: the network builder --------------------------------------------------------------------
+
+@pytest.mark.parametrize("bn", [False, True])
+def test_mlp_with_and_without_batchnorm_layers_and_parameter_count(bn):
+    model = mb.mlp([2, 5, 5, 5, 1], batchnorm=bn, rng=0)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    block = ["Dense", "BatchNorm", "ReLU"] if bn else ["Dense", "ReLU"]
+    assert kinds == block * 3 + ["Dense"]
+    hidden = [layer for layer in model.layers[:-1] if isinstance(layer, mb.Dense)]
+    assert all((layer.b is None) == bn for layer in hidden)
+    weights = 2 * 5 + 5 * 5 + 5 * 5 + 5 * 1
+    extra = 3 * 2 * 5 if bn else 3 * 5  # γ and β per unit, or a bias per unit
+    assert model.n_params == weights + extra + 1
+
+
+def test_mlp_uses_he_initialisation():
+    model = mb.mlp([2, 400, 400, 1], rng=0)
+    W = model.layers[2].W  # 400 -> 400
+    assert abs(W.var() * 400 / 2 - 1) < 0.02
+
+
+def relu(z):
+    return np.maximum(z, 0)
+
+
+@pytest.mark.parametrize("sizes", [[3, 1], [3, 4, 2], [5, 4, 4, 4, 1]])
+def test_mlp_computes_the_forward_pass_of_its_sizes(sizes):
+    model = mlp(sizes, rng=0)
+    dense = [layer for layer in model.layers if isinstance(layer, mb.Dense)]
+    pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
+    assert [(d.in_features, d.out_features) for d in dense] == pairs
+    assert sum(isinstance(layer, mb.ReLU) for layer in model.layers) == len(sizes) - 2
+    X = np.random.default_rng(1).standard_normal((7, sizes[0]))
+    A = X
+    for i, d in enumerate(dense):  # written out: z = a Wᵀ + b, ReLU on every hidden layer
+        A = A @ d.W.T + d.b
+        if i < len(dense) - 1:
+            A = relu(A)
+    np.testing.assert_allclose(model.forward(X), A, rtol=1e-13, atol=1e-13)
+    assert model.n_params == sum(o * (i + 1) for i, o in pairs)
+
+
+def test_mlp_seed_activation_and_dtype():
+    a, b = mlp([4, 6, 2], rng=3), mlp([4, 6, 2], rng=3)
+    pairs = zip(a.parameters(), b.parameters(), strict=True)
+    assert all(np.array_equal(p.value, q.value) for p, q in pairs)
+    assert isinstance(mlp([4, 6, 2], activation=mb.Tanh).layers[1], mb.Tanh)
+    f32 = mlp([4, 6, 2], rng=0, dtype=np.float32)
+    assert all(p.value.dtype == np.float32 for p in f32.parameters())
+    assert f32.forward(np.ones((2, 4), dtype=np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("sizes", [[4], [], [4, 0, 1], [4, -2], [2]])
+def test_mlp_rejects_bad_sizes(sizes):
+    with pytest.raises(ValueError, match="mlp: expected at least two positive widths"):
+        mlp(sizes)
+
+
+# ---- Sequential: whole-model gradients, parameters, counts, seeds, dtypes, errors ----------------
 
 # Independent scalar activations and derivatives, as (5.16)–(5.17) and §5.3 write them.
 REF = {
@@ -99,26 +161,6 @@ def test_random_architectures_match_algorithm_5_2_and_finite_differences(seed):
     assert max(errors.values()) < 1e-7, errors
 
 
-def test_dense_gradcheck_with_random_upstream_gradient():
-    rng = np.random.default_rng(0)
-    for bias in (True, False):
-        layer = mb.Dense(5, 3, bias=bias, rng=rng)
-        errors = check_layer(layer, rng.standard_normal((4, 5)), rng=rng)
-        assert max(errors.values()) < 1e-7
-        assert set(errors) == ({"input", "W", "b"} if bias else {"input", "W"})
-
-
-def test_dense_shapes_and_the_book_convention():
-    rng = np.random.default_rng(0)
-    layer = mb.Dense(4, 5, rng=rng)
-    assert layer.W.shape == (5, 4) and layer.b.shape == (5,)
-    X = rng.standard_normal((3, 4))
-    Z = layer.forward(X)
-    # rows are samples: each row is the book's column z = W x + b
-    for i in range(3):
-        np.testing.assert_allclose(Z[i], layer.W @ X[i] + layer.b)
-
-
 def test_parameters_are_the_layer_arrays():
     rng = np.random.default_rng(0)
     model = mb.Sequential(mb.Dense(4, 5, rng=rng), mb.ReLU(), mb.Dense(5, 1, rng=rng))
@@ -141,11 +183,11 @@ def test_parameter_counts_of_figure_5_1():
     a = mb.Sequential(mb.Dense(4, 5, rng=rng), mb.Sigmoid(), mb.Dense(5, 1, rng=rng))
     b = mb.Sequential(mb.Dense(4, 4, rng=rng), mb.ReLU(), mb.Dense(4, 3, rng=rng), mb.ReLU(),
                       mb.Dense(3, 5, rng=rng), mb.ReLU(), mb.Dense(5, 1, rng=rng))
-    assert (a.n_params, b.n_params) == (31, 61)  # seed 001 §5.1
+    assert (a.n_params, b.n_params) == (31, 61)  # [MEDL] §5.1
 
 
 def test_identity_network_collapses_to_one_affine_map():
-    """Seed 001 §5.2: W̃ = W[L]⋯W[1] and b̃ = Σ_ℓ (Π_{ℓ̃>ℓ} W[ℓ̃]) b[ℓ]."""
+    """[MEDL] §5.2: W̃ = W[L]⋯W[1] and b̃ = Σ_ℓ (Π_{ℓ̃>ℓ} W[ℓ̃]) b[ℓ]."""
     rng = np.random.default_rng(3)
     sizes = [3, 6, 4, 5, 2]
     dense = [mb.Dense(sizes[i], sizes[i + 1], init="normal", rng=rng) for i in range(4)]
@@ -163,19 +205,6 @@ def test_identity_network_collapses_to_one_affine_map():
         b_tilde += P @ d.b
     X = rng.standard_normal((10, 3))
     np.testing.assert_allclose(model.forward(X), X @ W_tilde.T + b_tilde, rtol=1e-12, atol=1e-12)
-
-
-def test_initialisers_have_the_documented_variance():
-    rng = np.random.default_rng(0)
-    shape = (400, 250)  # (N_out, N_in)
-    expected = {"xavier": 1 / 250, "he": 2 / 250, "glorot": 2 / 650, "normal": 1.0}
-    for name, var in expected.items():
-        W = mb.init.get(name)(shape, rng=rng)
-        assert abs(W.mean()) < 0.01 * np.sqrt(var) * 10
-        assert W.var() == pytest.approx(var, rel=0.02), name
-    assert np.all(mb.init.zeros((2, 3)) == 0)
-    assert np.all(mb.init.constant((2, 3), value=0.5) == 0.5)
-    assert mb.init.normal((2, 2), rng=0, std=0.1).std() < 1
 
 
 def test_same_seed_same_model_and_no_global_state():
@@ -248,27 +277,7 @@ def test_backward_without_input_gradient_fills_the_same_parameter_gradients():
             np.testing.assert_array_equal(g, p.grad)
 
 
-# ---- the layer protocol: input_grad, state, widths, summary ----
-
-EVERY_LAYER = [
-    lambda: mb.Dense(3, 3, rng=0), lambda: mb.BatchNorm(3), lambda: mb.PReLU(n=3),
-    lambda: mb.Dropout(0.7, rng=0), lambda: mb.Softmax(), lambda: mb.Sequential(mb.Tanh()),
-] + [lambda s=s: s.make() for s in mb.activations.ACTIVATIONS.values()]
-
-
-@pytest.mark.parametrize("make", EVERY_LAYER)
-def test_every_layer_takes_input_grad(make):
-    """backward(dout, input_grad=False) returns None and fills the same parameter gradients."""
-    rng = np.random.default_rng(2)
-    layer = make()
-    X, G = rng.standard_normal((6, 3)), rng.standard_normal((6, 3))
-    layer.forward(X, training=True)
-    dX = layer.backward(G)
-    full = [p.grad.copy() for p in layer.parameters()]
-    layer.zero_grad()
-    assert layer.backward(G, input_grad=False) is None and dX.shape == X.shape
-    for g, p in zip(full, layer.parameters(), strict=True):
-        np.testing.assert_array_equal(g, p.grad)
+# ---- through a network: input_grad, state, widths, summary ----
 
 
 def test_the_first_layer_of_a_network_may_be_any_layer():
@@ -279,23 +288,6 @@ def test_the_first_layer_of_a_network_may_be_any_layer():
         loss = mb.SquaredLoss()
         loss.forward(model.forward(X, training=True), np.zeros(8))
         assert model.backward(loss.backward(), input_grad=False) is None
-
-
-def test_a_layer_whose_backward_ignores_the_protocol_is_refused_at_once():
-    with pytest.raises(TypeError, match=r"backward must accept input_grad"):
-        class Old(mb.Layer):  # noqa: F841
-            def backward(self, dout):
-                return dout
-
-    class New(mb.Layer):
-        def backward(self, dout, input_grad=True):
-            return dout if input_grad else None
-
-    class Flexible(mb.Layer):
-        def backward(self, dout, **options):
-            return dout
-
-    assert New().backward(1.0, input_grad=False) is None and Flexible().backward(2.0) == 2.0
 
 
 def bn_model(seed=0):
