@@ -173,7 +173,7 @@ def test_adamw_decay_is_decoupled_and_adam_decay_is_coupled():
     np.testing.assert_allclose(b.value, [2.9, -1.9], rtol=1e-7)
 
 
-def test_nesterov_matches_seed_004_form():
+def test_nesterov_matches_the_form_of_the_peeters_slides():
     """[Peeters]: V = βV + (1−β)∇C(θ − αβV), θ ← θ − αV. The stored arrays are the look-ahead
     point φ = θ − αβV, where the gradient is taken."""
     A = np.array([[3.0, 0.5], [0.5, 0.2]])  # ill-conditioned quadratic C = ½θᵀAθ, ∇C = Aθ

@@ -266,7 +266,7 @@ def test_plot_activation_draws_the_requested_derivative(act, order, formula):
     np.testing.assert_allclose(line.get_ydata(), formula(Z), rtol=1e-12, atol=1e-14)
 
 
-def test_plot_activation_default_grid_is_seed_000_range():
+def test_plot_activation_default_grid_is_the_web_chapters_range():
     (line,) = data_lines(plotting.plot_activation(mb.ReLU()))
     assert line.get_xdata()[0] == -4 and line.get_xdata()[-1] == 4
 
