@@ -32,23 +32,35 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    path, folder = Path(os.path.realpath(path)), Path(os.path.realpath(folder))
+    return path == folder or folder in path.parents
+
+
 def _output_clash(args, files: list[Path]) -> str | None:
-    """Why the --json/--csv outputs may not be written, or None: never over a submission."""
+    """Why the --json/--csv outputs may not be written, or None: never over a submission, never
+    inside a folder of submissions (where a submission could have prepared the path)."""
     outputs = [(flag, Path(out)) for flag, out in (("--json", args.json), ("--csv", args.csv))
                if out]
+    folders = [p if p.is_dir() else p.parent for p in map(Path, args.paths)]
     for flag, out in outputs:
         for f in files:
             if _same_file(out, f):
                 return f"{flag} {out} is one of the submissions being graded ({f}); choose " \
                        "another output file"
+        for folder in folders:
+            if _inside(out.parent, folder):
+                return f"{flag} {out} is inside {folder}, a folder of submissions being " \
+                       "graded; write the report elsewhere"
     if len(outputs) == 2 and _same_file(outputs[0][1], outputs[1][1]):
         return "--json and --csv name the same file"
     return None
 
 
 def cmd_grade(args) -> int:
-    from .grading.grade import collect, grade_paths, to_csv, to_json
-    from .grading.runner import Limits
+    from .grading.grade import ReportFile, collect, grade_paths, to_csv, to_json
+    from .grading.isolation import describe
+    from .grading.runner import Limits, protections
     from .grading.sets import exercise_sets
 
     if args.set is not None and args.set not in exercise_sets():
@@ -57,11 +69,21 @@ def cmd_grade(args) -> int:
         return 2
     limits = Limits(timeout=args.timeout, memory_mb=args.memory)
     start = time.perf_counter()
+    reports = {}
     try:
         clash = _output_clash(args, collect(args.paths))
         if clash:
             print(f"mlpbook grade: {clash}", file=sys.stderr)
             return 2
+        for flag, out in (("--json", args.json), ("--csv", args.csv)):
+            if out:
+                try:
+                    reports[flag] = ReportFile(out)
+                except OSError as exc:
+                    print(f"mlpbook grade: cannot write {flag} {out}: {exc.strerror}",
+                          file=sys.stderr)
+                    return 2
+        print(describe(protections(limits)), file=sys.stderr)
         results = grade_paths(args.paths, args.set, limits, jobs=args.jobs)
     except FileNotFoundError as exc:
         print(f"mlpbook grade: {exc}", file=sys.stderr)
@@ -69,10 +91,17 @@ def cmd_grade(args) -> int:
     if not results:
         print("mlpbook grade: no notebooks found", file=sys.stderr)
         return 2
-    if args.json:
-        Path(args.json).write_text(to_json(results, limits), encoding="utf-8")
-    if args.csv:
-        Path(args.csv).write_text(to_csv(results), encoding="utf-8")
+    for flag, text in (("--json", to_json(results, limits) if "--json" in reports else ""),
+                       ("--csv", to_csv(results) if "--csv" in reports else "")):
+        if flag in reports:
+            try:
+                reports[flag].write(text)
+            except OSError as exc:
+                print(f"mlpbook grade: cannot write {flag} {reports[flag].path}: {exc}",
+                      file=sys.stderr)
+                return 1
+            finally:
+                reports[flag].close()
     for r in results:
         counts = {}
         for q in r["questions"]:
@@ -134,10 +163,13 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--json", metavar="F", help="write the full results as JSON to F")
     grade.add_argument("--csv", metavar="F", help="write one row per submission as CSV to F")
     grade.add_argument("--timeout", type=_positive_float, default=10.0, metavar="S",
-                       help="seconds allowed for each code cell and for each question "
-                       "(default 10); a submission gets at most S × (questions + 4) in all")
+                       help="seconds of CPU time allowed for each code cell and for each "
+                       "question (default 10); a cell may also use a start-up reserve of 5 s "
+                       "(imports, data), and code that waits instead of computing is stopped "
+                       "after 4 S + 2 seconds")
     grade.add_argument("--memory", type=_positive_int, default=1024, metavar="MB",
-                       help="address-space limit of each sandbox process (default 1024 MB)")
+                       help="memory budget of each sandbox (default 1024 MB): for all its "
+                       "processes together where a cgroup is available, else per process")
     grade.add_argument("--jobs", type=_positive_int, default=min(4, os.cpu_count() or 1),
                        metavar="N", help="submissions graded in parallel (default: up to 4)")
     grade.add_argument("--set", metavar="NAME", help="the exercise set (notebook stem) of every "

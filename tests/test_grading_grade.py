@@ -2,8 +2,8 @@
 submissions; reports, determinism, set detection, command-line errors and clean-up."""
 
 import json
+import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -117,31 +117,30 @@ def test_console_summary_lists_every_submission(capsys):
     assert out[1].split() == ["01.perceptron_update", "passed", "2/2"]
 
 
-@pytest.fixture
-def shared_dir():
-    """A directory anyone may write to (a sandbox under its own user id cannot write into
-    pytest's private tmp_path)."""
-    path = Path(tempfile.mkdtemp(prefix="mlpbook-test-"))
-    path.chmod(0o777)
-    yield path
-    shutil.rmtree(path)
-
-
-def test_a_runaway_answer_does_not_survive_grading(tmp_path, shared_dir):
-    heartbeat = shared_dir / "heartbeat"
+def test_a_runaway_answer_does_not_survive_grading(tmp_path):
+    """An answer that starts a process and then never returns: once the answer has timed out,
+    neither it nor its process runs on."""
+    marker = f"{40 + os.getpid() % 1000 / 1000:.3f}"  # the process's command line: sleep <marker>
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import time\n\ndef sigmoid(z):\n    end = time.time() + 60\n"
-        "    while time.time() < end:\n"
-        f"        with open({str(heartbeat)!r}, 'a') as f:\n"
-        "            f.write('.')\n"
-        "        time.sleep(0.02)")])
+        "import subprocess\n\ndef sigmoid(z):\n"
+        f"    subprocess.Popen(['sleep', {marker!r}], start_new_session=True)\n"
+        "    while True:\n        pass")])
     path = tmp_path / "runaway_01_perceptron_to_logistic_regression.ipynb"
     nbformat.write(nb, path)
     r = grade_one(path, limits=Limits(timeout=1))
     assert {q["name"]: q["status"] for q in r["questions"]}["sigmoid"] == "timeout"
-    beats = heartbeat.stat().st_size
-    time.sleep(0.5)
-    assert beats > 0 and heartbeat.stat().st_size == beats, "the timed-out answer still runs"
+    left = [p for p in Path("/proc").iterdir() if p.name.isdigit() and marker.encode() in
+            _cmdline(p)]
+    for p in left:
+        os.kill(int(p.name), 9)
+    assert left == [], "the timed-out answer's process still runs"
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def test_reports_are_never_written_over_a_submission(tmp_path, capsys):
@@ -159,4 +158,9 @@ def test_reports_are_never_written_over_a_submission(tmp_path, capsys):
     assert main(["grade", str(victim), "--json", str(tmp_path / "r"), "--csv",
                  str(tmp_path / "r")]) == 2
     assert "--json and --csv name the same file" in capsys.readouterr().err
+    for report in (batch / "report.json", batch / "sub" / "report.json"):  # where a submission
+        assert main(["grade", str(batch), "--json", str(report)]) == 2     # could prepare it
+        assert "a folder of submissions being graded; write the report elsewhere" in \
+            capsys.readouterr().err
     assert victim.read_bytes() == before and not (tmp_path / "r").exists()
+    assert sorted(p.name for p in batch.iterdir()) == [victim.name]
