@@ -199,8 +199,9 @@ def test_check_stops_an_answer_that_never_returns(capsys, monkeypatch):
             pass
 
     for answer in (loops, catches):
-        assert run_check(capsys, {"sigmoid": answer}) == \
-            "✗ 01.sigmoid: timeout (0/2 points)\n  did not return within 0.5 s (an infinite loop?)\n"
+        assert run_check(capsys, {"sigmoid": answer}) == ("✗ 01.sigmoid: timeout (0/2 points)\n"
+                                                          "  did not return within 0.5 s (an "
+                                                          "infinite loop?)\n")
 
     def sleeps(z):
         import time

@@ -13,6 +13,7 @@ import pytest
 from mlpbook.cli import main
 from mlpbook.exercises import generate_exercises
 from mlpbook.grading import Limits, exercise_sets, grade_one
+from mlpbook.grading.isolation import cgroup_support, namespace_prefix
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -111,7 +112,11 @@ def test_command_line_errors(tmp_path, capsys):
 def test_console_summary_lists_every_submission(capsys):
     assert main(["grade", str(SOLUTIONS / "01_perceptron_to_logistic_regression.ipynb"),
                  "-v"]) == 0
-    out = capsys.readouterr().out.splitlines()
+    printed = capsys.readouterr()
+    out, err = printed.out.splitlines(), printed.err.splitlines()
+    assert err[0].startswith("sandbox protections: active: ")  # one line, before the results
+    if os.geteuid() == 0 and namespace_prefix() and cgroup_support()[0]:
+        assert err[0].endswith(" | not active: none")
     assert out[0].split() == ["11/11", str(SOLUTIONS / "01_perceptron_to_logistic_regression"
                                             ".ipynb"), "5", "passed"]
     assert out[1].split() == ["01.perceptron_update", "passed", "2/2"]

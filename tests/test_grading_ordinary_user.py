@@ -128,9 +128,10 @@ def test_nothing_a_submission_writes_changes_a_later_run(user_env):
     line = next(s for s in err.splitlines() if s.startswith("sandbox protections: "))
     active, missing = line.split(" | not active: ")
     assert "private PID, network, IPC and mount namespaces" in active
-    assert "a read-only view of only the system, Python and mlpbook" in active
-    assert missing.startswith("a user id of its own (not root")
-    assert "one memory budget for all its processes (no cgroup: not root" in missing
+    assert "a read-only root file system of its own (system, Python, mlpbook)" in active
+    assert missing == ("a user id of its own (not root: submissions run under your id); one "
+                       "memory budget for all its processes (no cgroup: not root; 1024 MB per "
+                       "process, no process limit)")
     # a later run: the solution scores full marks
     code, err, report = grade_as_user(user_env, [SOLUTION])
     assert code == 0, err

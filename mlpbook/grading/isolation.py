@@ -641,37 +641,38 @@ def _clean(proc, uid, cgroup, prefix, dirs) -> None:
 
 
 def describe(protections: dict) -> str:
-    """One line: which protections the sandboxes have here, and which they lack."""
+    """One line: which protections the sandboxes have here, and which they lack (from
+    :func:`mlpbook.grading.runner.protections`)."""
     on, off = [], []
     spaces = protections.get("namespaces", [])
-    wanted = ["pid", "net", "ipc", "mnt"]
-    (on if set(wanted) <= set(spaces) else off).append(
-        "private PID, network, IPC and mount namespaces" if set(wanted) <= set(spaces) else
-        f"private namespaces (have: {', '.join(spaces) or 'none'}; a submission may see and "
-        "signal your processes and use the network)")
-    if protections.get("own_user"):
-        on.append("a user id of its own")
+    if {"pid", "net", "ipc", "mnt"} <= set(spaces):
+        on.append("private PID, network, IPC and mount namespaces")
     else:
-        off.append(f"a user id of its own ({protections.get('why_not_own_user', 'not root')}: "
-                   "submissions run with your rights)")
+        off.append(f"private namespaces (has: {', '.join(spaces) or 'none'}; a submission may "
+                   "see and signal your processes and use the network)")
     if protections.get("new_root"):
-        on.append("a read-only view of only the system, Python and mlpbook, with a private /tmp")
+        on.append("a read-only root file system of its own (system, Python, mlpbook) with a "
+                  "private /tmp")
     else:
         off.append("a file system of its own (a submission may read and write what its user "
                    "may, and leave files in /tmp)")
     if protections.get("writable_path"):
         off.append(f"a read-only sys.path ({', '.join(protections['writable_path'])} is "
                    "writable)")
-    memory, nproc = protections.get("memory_mb"), protections.get("processes")
-    if protections.get("cgroup"):
-        on.append(f"one memory budget for all its processes (cgroup {protections['cgroup']}, "
-                  f"{protections.get('budget_mb')} MB, {nproc} processes)")
-    elif nproc is not None:
-        on.append(f"a memory budget of {nproc} processes of {memory} MB (no cgroup: "
-                  f"{protections.get('why_not_cgroup', '')})")
+    if protections.get("own_user"):
+        on.append("a user id of its own")
     else:
-        off.append(f"one memory budget for all its processes (no cgroup: "
-                   f"{protections.get('why_not_cgroup', '')}; {memory} MB per process, any "
-                   "number of processes)")
+        off.append("a user id of its own (not root: submissions run under your id)")
+    memory, processes = protections.get("memory_mb"), protections.get("processes")
+    why = protections.get("why_not_cgroup", "")
+    if protections.get("cgroup"):
+        on.append(f"one memory budget for all its processes (cgroup {protections['cgroup']}: "
+                  f"{protections.get('budget_mb')} MB, {processes} processes)")
+    elif processes is not None:
+        on.append(f"one memory budget for all its processes ({processes} processes of {memory} "
+                  f"MB; no cgroup: {why})")
+    else:
+        off.append(f"one memory budget for all its processes (no cgroup: {why}; {memory} MB per "
+                   "process, no process limit)")
     return f"sandbox protections: active: {'; '.join(on) or 'none'} | not active: " \
            f"{'; '.join(off) or 'none'}"
