@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
@@ -24,18 +25,18 @@ from . import wire
 from .questions import Outcome, Question, Verdict, describe_exception, invoke
 
 __all__ = ["DEFAULT_TIMEOUT", "WALL_FACTOR", "WALL_SLACK", "wall_limit", "timeout_message",
-           "CaseTimeout", "time_limit", "encode_cases", "call_case", "answer", "Answer",
-           "read_answer", "verdict"]
+           "CaseTimeout", "busy_seconds", "time_limit", "encode_cases", "call_case", "answer",
+           "Answer", "read_answer", "verdict"]
 
 #: CPU seconds a cell or a question may use unless the grader is told otherwise (``--timeout``).
 DEFAULT_TIMEOUT = 10.0
-#: An answer that computes nothing (sleeps, waits) is stopped after WALL_FACTOR times its CPU
-#: limit plus WALL_SLACK seconds of wall-clock time.
+#: An answer that computes nothing (sleeps, waits) is stopped after waiting WALL_FACTOR times
+#: its CPU limit plus WALL_SLACK seconds.
 WALL_FACTOR, WALL_SLACK = 4.0, 2.0
 
 
 def wall_limit(cpu_seconds: float) -> float:
-    """The wall-clock backstop of a CPU-time limit."""
+    """How long an answer with a CPU-time limit of ``cpu_seconds`` may wait."""
     return WALL_FACTOR * cpu_seconds + WALL_SLACK
 
 
@@ -51,16 +52,41 @@ class CaseTimeout(BaseException):
     answer does not stop it)."""
 
 
+def busy_seconds(tid: int) -> float | None:
+    """Time thread ``tid`` of this process has spent running or ready to run (waiting for a
+    CPU), from /proc (None where the system does not say)."""
+    try:
+        with open(f"/proc/self/task/{tid}/schedstat") as f:
+            run, wait = f.read().split()[:2]
+    except (OSError, ValueError):
+        return None
+    return (int(run) + int(wait)) / 1e9
+
+
+def _watch_waiting(limit: float, stop: threading.Event, main: threading.Thread) -> None:
+    """Signal ``main`` (SIGALRM) once it has waited ``limit`` seconds: wall-clock time in which
+    it was neither running nor ready to run, so that a busy machine does not count."""
+    waited, then, busy = 0.0, time.monotonic(), busy_seconds(main.native_id)
+    while not stop.wait(0.05):
+        now, busy_now = time.monotonic(), busy_seconds(main.native_id)
+        used = busy_now - busy if busy is not None and busy_now is not None else 0.0
+        waited += max(0.0, now - then - used)
+        then, busy = now, busy_now
+        if waited >= limit:
+            signal.pthread_kill(main.ident, signal.SIGALRM)  # again every 50 ms until it stops
+
+
 @contextmanager
 def time_limit(seconds: float, wall: bool = True):
     """Raise :class:`CaseTimeout` in this thread once the process has used ``seconds`` of CPU
-    time, or (if ``wall``) :func:`wall_limit` of them in wall-clock time. It is raised again
-    every 50 ms until the block is left, so an answer that catches it once does not escape. Only
-    the main thread receives signals: elsewhere (or where there are no interval timers) this
-    does nothing. The grader's sandbox passes ``wall=False``: the grader itself stops an answer
-    that waits, by a measure that a busy machine does not change."""
-    if threading.current_thread() is not threading.main_thread() or \
-            not hasattr(signal, "setitimer"):
+    time, or (if ``wall``) once this thread has waited for :func:`wall_limit` of them (time in
+    which it was neither running nor ready to run; a busy machine does not count). It is raised
+    again every 50 ms until the block is left, so an answer that catches it once does not escape.
+    Only the main thread receives signals: elsewhere (or where there are no interval timers)
+    this does nothing. The grader's sandbox passes ``wall=False``: the grader itself measures
+    the waiting of all the sandbox's processes."""
+    main = threading.main_thread()
+    if threading.current_thread() is not main or not hasattr(signal, "setitimer"):
         yield
         return
     armed = [True]
@@ -73,15 +99,20 @@ def time_limit(seconds: float, wall: bool = True):
 
     old = [(signal.SIGPROF, signal.signal(signal.SIGPROF, expire(False))),
            (signal.SIGALRM, signal.signal(signal.SIGALRM, expire(True)))]
+    stop = threading.Event()
+    watcher = threading.Thread(target=_watch_waiting, args=(wall_limit(seconds), stop, main),
+                               daemon=True)
     try:
         signal.setitimer(signal.ITIMER_PROF, seconds, 0.05)
         if wall:
-            signal.setitimer(signal.ITIMER_REAL, wall_limit(seconds), 0.05)
+            watcher.start()
         yield
     finally:
         armed[0] = False
+        stop.set()
         signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        if watcher.is_alive():
+            watcher.join()
         for signum, handler in old:
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
