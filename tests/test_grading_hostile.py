@@ -305,13 +305,18 @@ def test_nothing_of_a_sandbox_remains(graded):
 
 def test_one_memory_budget_for_all_processes(graded):
     """Class 5: four children of 200 MB each never hold more than the 512 MB budget together (a
-    cgroup, or a process limit times the per-process limit); or the budget ended the cell."""
+    cgroup, or a process limit times the per-process limit), or the budget ended the cell."""
     error = cell_errors(graded, "leaves_resources")["def hold(n=4, mb=200):"]
     if error.startswith("crashed"):  # the kernel chose the sandbox itself to stop
         return
     holders = int(error.removeprefix("RuntimeError: ").split()[0])
     assert error == f"RuntimeError: {holders} of 4 children held 200 MB at the same time"
-    assert holders * 200 <= MEMORY_MB
+    found = graded["report"]["sandbox"]["protections"]
+    if found["cgroup"] is None and found["processes"] is None:
+        # as an ordinary user memory is limited per process only (and the grader says so)
+        assert holders == 4
+    else:
+        assert holders * 200 <= MEMORY_MB
 
 
 @pytest.mark.skipif(not DROPPED, reason="the fallbacks of a grader running as root")
@@ -475,7 +480,7 @@ def test_plain_child_processes_grade_the_same_as_namespaces(tmp_path):
     assert code == 0 and report["sandbox"]["protections"]["namespaces"] == []
     for r in report["submissions"]:
         statuses, score = EXPECTED[Path(r["submission"]).stem]
-        assert [q["status"] for q in r["questions"]] == statuses.split()
+        assert [q["status"] for q in r["questions"]] == statuses.split(), r
         assert r["score"] == score
 
 

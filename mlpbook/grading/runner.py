@@ -108,13 +108,14 @@ class _Channel:
             if len(self.inbox) > MAX_LINE:
                 raise _Ended
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
             poll = select.poll()
             poll.register(self.rfd, select.POLLIN)
             if self.outbox:
                 poll.register(self.wfd, select.POLLOUT)
-            for fd, _ in poll.poll(remaining * 1000):
+            events = poll.poll(max(remaining, 0.0) * 1000)  # past the deadline: a last look
+            if not events and remaining <= 0:
+                return None
+            for fd, _ in events:
                 if fd == self.rfd:
                     try:
                         chunk = os.read(self.rfd, 1 << 20)

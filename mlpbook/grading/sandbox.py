@@ -72,7 +72,8 @@ class Reporter:
         self.fd = fd
 
     def send(self, obj: dict) -> None:
-        data = (_dumps(obj, separators=(",", ":")) + "\n").encode()
+        # on a line of its own, even after a partial line the submission wrote to the pipe
+        data = ("\n" + _dumps(obj, separators=(",", ":")) + "\n").encode()
         while data:
             data = data[_write(self.fd, data):]
 
