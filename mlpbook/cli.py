@@ -32,49 +32,119 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    path, folder = Path(os.path.realpath(path)), Path(os.path.realpath(folder))
+    return path == folder or folder in path.parents
+
+
+_OUTPUTS = ("--json", "--csv", "--gradescope", "--canvas")
+
+
+def _outputs(args) -> list[tuple[str, Path]]:
+    """The reports asked for: (flag, path) for --json, --csv, --gradescope and --canvas."""
+    return [(flag, Path(getattr(args, flag[2:]))) for flag in _OUTPUTS if getattr(args, flag[2:])]
+
+
 def _output_clash(args, files: list[Path]) -> str | None:
-    """Why the --json/--csv outputs may not be written, or None: never over a submission."""
-    outputs = [(flag, Path(out)) for flag, out in (("--json", args.json), ("--csv", args.csv))
-               if out]
+    """Why the report files may not be written, or None: never over a submission, never inside a
+    folder of submissions (where a submission could have prepared the path), never two reports
+    in one file."""
+    outputs = _outputs(args)
+    folders = [p if p.is_dir() else p.parent for p in map(Path, args.paths)]
     for flag, out in outputs:
         for f in files:
             if _same_file(out, f):
                 return f"{flag} {out} is one of the submissions being graded ({f}); choose " \
                        "another output file"
-    if len(outputs) == 2 and _same_file(outputs[0][1], outputs[1][1]):
-        return "--json and --csv name the same file"
+        for folder in folders:
+            if _inside(out.parent, folder):
+                return f"{flag} {out} is inside {folder}, a folder of submissions being " \
+                       "graded; write the report elsewhere"
+    for i, (flag, out) in enumerate(outputs):
+        for other, other_out in outputs[i + 1:]:
+            if _same_file(out, other_out):
+                return f"{flag} and {other} name the same file ({out})"
+    if args.gradescope and len(files) != 1:
+        return f"--gradescope writes the results of one submission; {len(files)} were given"
     return None
 
 
+def _report_texts(args, results, limits, roster) -> dict[str, str]:
+    """The text of each report asked for, by flag; Canvas's warnings go to stderr."""
+    import json
+
+    from .grading.exports import canvas_csv, gradescope_results
+    from .grading.grade import to_csv, to_json
+
+    texts = {}
+    if args.json:
+        texts["--json"] = to_json(results, limits)
+    if args.csv:
+        texts["--csv"] = to_csv(results)
+    if args.gradescope:
+        texts["--gradescope"] = json.dumps(gradescope_results(results[0]), indent=2,
+                                           ensure_ascii=False) + "\n"
+    if args.canvas:
+        texts["--canvas"], warnings = canvas_csv(results, roster)
+        for w in warnings:
+            print(f"mlpbook grade: {w}", file=sys.stderr)
+    return texts
+
+
 def cmd_grade(args) -> int:
-    from .grading.grade import collect, grade_paths, to_csv, to_json
-    from .grading.runner import Limits
+    from .grading.exports import read_roster
+    from .grading.grade import ReportFile, collect, grade_paths
+    from .grading.isolation import describe
+    from .grading.runner import Limits, protections
     from .grading.sets import exercise_sets
 
     if args.set is not None and args.set not in exercise_sets():
         print(f"mlpbook grade: unknown exercise set {args.set!r}; known: "
               f"{', '.join(exercise_sets())}", file=sys.stderr)
         return 2
+    if args.roster and not args.canvas:
+        print("mlpbook grade: --roster is read only with --canvas", file=sys.stderr)
+        return 2
     limits = Limits(timeout=args.timeout, memory_mb=args.memory)
     start = time.perf_counter()
+    reports = {}
     try:
         clash = _output_clash(args, collect(args.paths))
         if clash:
             print(f"mlpbook grade: {clash}", file=sys.stderr)
             return 2
+        try:
+            roster = read_roster(args.roster) if args.roster else None
+        except (OSError, ValueError) as exc:
+            print(f"mlpbook grade: --roster: {exc}", file=sys.stderr)
+            return 2
+        for flag, out in _outputs(args):
+            if flag == "--gradescope":  # Gradescope's results/ folder may not exist yet
+                out.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                reports[flag] = ReportFile(out)
+            except OSError as exc:
+                print(f"mlpbook grade: cannot write {flag} {out}: {exc.strerror}",
+                      file=sys.stderr)
+                return 2
+        print(describe(protections(limits)), file=sys.stderr)
         results = grade_paths(args.paths, args.set, limits, jobs=args.jobs)
+        if not results:
+            print("mlpbook grade: no notebooks found", file=sys.stderr)
+            return 2
+        for flag, text in _report_texts(args, results, limits, roster).items():
+            try:
+                reports[flag].write(text)
+            except OSError as exc:
+                print(f"mlpbook grade: cannot write {flag} {reports[flag].path}: {exc}",
+                      file=sys.stderr)
+                return 1
     except FileNotFoundError as exc:
         print(f"mlpbook grade: {exc}", file=sys.stderr)
         return 2
-    if not results:
-        print("mlpbook grade: no notebooks found", file=sys.stderr)
-        return 2
-    if args.json:
-        Path(args.json).write_text(to_json(results, limits), encoding="utf-8")
-    if args.csv:
-        Path(args.csv).write_text(to_csv(results), encoding="utf-8")
-    if _write_exports(args, results):
-        return 2
+    finally:
+        for report in reports.values():
+            report.close()
     for r in results:
         counts = {}
         for q in r["questions"]:
@@ -89,34 +159,6 @@ def cmd_grade(args) -> int:
     print(f"graded {len(results)} submission(s) in {time.perf_counter() - start:.1f} s",
           file=sys.stderr)
     return 0
-
-
-def _write_exports(args, results) -> bool:
-    """--gradescope and --canvas; True when they could not be written."""
-    import json
-
-    from .grading.exports import canvas_csv, gradescope_results, read_roster
-
-    if args.gradescope:
-        if len(results) != 1:
-            print(f"mlpbook grade: --gradescope writes the results of one submission; "
-                  f"{len(results)} were graded", file=sys.stderr)
-            return True
-        Path(args.gradescope).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.gradescope).write_text(json.dumps(gradescope_results(results[0]), indent=2,
-                                                    ensure_ascii=False) + "\n",
-                                         encoding="utf-8")
-    if args.canvas:
-        try:
-            roster = read_roster(args.roster) if args.roster else None
-        except (OSError, ValueError) as exc:
-            print(f"mlpbook grade: --roster: {exc}", file=sys.stderr)
-            return True
-        text, warnings = canvas_csv(results, roster)
-        for w in warnings:
-            print(f"mlpbook grade: {w}", file=sys.stderr)
-        Path(args.canvas).write_text(text, encoding="utf-8")
-    return False
 
 
 def cmd_exercises(args) -> int:
@@ -241,10 +283,13 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--json", metavar="F", help="write the full results as JSON to F")
     grade.add_argument("--csv", metavar="F", help="write one row per submission as CSV to F")
     grade.add_argument("--timeout", type=_positive_float, default=10.0, metavar="S",
-                       help="seconds allowed for each code cell and for each question "
-                       "(default 10); a submission gets at most S × (questions + 4) in all")
+                       help="seconds of CPU time allowed for each code cell and for each "
+                       "question (default 10); a cell may also use a start-up reserve of 5 s "
+                       "(imports, data), and code that waits instead of computing is stopped "
+                       "after 4 S + 2 seconds")
     grade.add_argument("--memory", type=_positive_int, default=1024, metavar="MB",
-                       help="address-space limit of each sandbox process (default 1024 MB)")
+                       help="memory budget of each sandbox (default 1024 MB): for all its "
+                       "processes together where a cgroup is available, else per process")
     grade.add_argument("--jobs", type=_positive_int, default=min(4, os.cpu_count() or 1),
                        metavar="N", help="submissions graded in parallel (default: up to 4)")
     grade.add_argument("--set", metavar="NAME", help="the exercise set (notebook stem) of every "

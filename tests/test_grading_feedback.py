@@ -177,3 +177,70 @@ def test_exercise_sets_validate_ids_and_names():
     with pytest.raises(ValueError, match="unique"):
         ExerciseSet("07_topic", (q("07.f", "f"), q("07.g", "f")))
     assert ExerciseSet("07_topic", (q("07.f", "f"), q("07.g", "g"))).max_points == 2
+
+
+# time limits and one implementation of calling a case -------------------------------------------
+def test_check_stops_an_answer_that_never_returns(capsys, monkeypatch):
+    """An endless loop, and one that catches the interruption once, are stopped after the CPU
+    time limit; a sleeping answer after the waiting backstop."""
+    monkeypatch.setattr(feedback_module, "TIMEOUT", 0.5)
+
+    def loops(z):
+        while True:
+            pass
+
+    def catches(z):
+        try:
+            while True:
+                pass
+        except BaseException:
+            pass
+        while True:
+            pass
+
+    for answer in (loops, catches):
+        assert run_check(capsys, {"sigmoid": answer}) == ("✗ 01.sigmoid: timeout (0/2 points)\n"
+                                                          "  did not return within 0.5 s (an "
+                                                          "infinite loop?)\n")
+
+    def sleeps(z):
+        import time
+        time.sleep(60)
+
+    assert run_check(capsys, {"sigmoid": sleeps}) == (
+        "✗ 01.sigmoid: timeout (0/2 points)\n  waited for 4 s without computing (sleeping or "
+        "blocked?)\n")
+
+
+def test_check_and_the_grader_say_the_same(tmp_path):
+    """The same wrong answers give the same status and message in check() and in the grader."""
+    from mlpbook.grading.calling import verdict
+    from mlpbook.grading.runner import Limits, run_submission
+
+    cells = ["import numpy as np",
+             "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))",  # overflows
+             "def perceptron_update(w, b, x, y, eta):\n    return w, b + 1",
+             "def xor_weights():\n    return (v for v in range(4))"]
+    questions = [get_question(f"01.{n}") for n in ("sigmoid", "perceptron_update",
+                                                     "xor_weights", "logistic_gradient")]
+    run = run_submission(cells, questions, Limits(timeout=10))
+    namespace = {}
+    for src in cells:
+        exec(src, namespace)
+    for q in questions:
+        graded, checked = verdict(q, run.answers[q.id]), feedback_module.verdict_for(q, namespace)
+        assert graded.status == checked.status != "passed"
+        if q.name != "logistic_gradient":  # not defined: the messages differ in their hint
+            assert graded.message == checked.message
+
+
+def test_a_failure_while_judging_costs_only_that_question():
+    from mlpbook.grading.calling import Answer, verdict
+
+    def verify(args, got):
+        raise ZeroDivisionError("a bug in the check")
+
+    q = Question("99.f", "f", 1, abs, lambda rng: [case("one", 1.0)], verify=verify)
+    v = verdict(q, Answer("outcomes", outcomes=[Outcome(returned=1.0)]))
+    assert v.status == "error" and v.points == 0
+    assert v.message == "the answer could not be judged (ZeroDivisionError: a bug in the check)"

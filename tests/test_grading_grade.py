@@ -2,8 +2,8 @@
 submissions; reports, determinism, set detection, command-line errors and clean-up."""
 
 import json
+import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -13,6 +13,7 @@ import pytest
 from mlpbook.cli import main
 from mlpbook.exercises import generate_exercises
 from mlpbook.grading import Limits, exercise_sets, grade_one
+from mlpbook.grading.isolation import cgroup_support, namespace_prefix
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -111,37 +112,42 @@ def test_command_line_errors(tmp_path, capsys):
 def test_console_summary_lists_every_submission(capsys):
     assert main(["grade", str(SOLUTIONS / "01_perceptron_to_logistic_regression.ipynb"),
                  "-v"]) == 0
-    out = capsys.readouterr().out.splitlines()
+    printed = capsys.readouterr()
+    out, err = printed.out.splitlines(), printed.err.splitlines()
+    assert err[0].startswith("sandbox protections: active: ")  # one line, before the results
+    if os.geteuid() == 0 and namespace_prefix() and cgroup_support()[0]:
+        assert err[0].endswith(" | not active: none")
     assert out[0].split() == ["11/11", str(SOLUTIONS / "01_perceptron_to_logistic_regression"
                                             ".ipynb"), "5", "passed"]
     assert out[1].split() == ["01.perceptron_update", "passed", "2/2"]
 
 
-@pytest.fixture
-def shared_dir():
-    """A directory anyone may write to (a sandbox under its own user id cannot write into
-    pytest's private tmp_path)."""
-    path = Path(tempfile.mkdtemp(prefix="mlpbook-test-"))
-    path.chmod(0o777)
-    yield path
-    shutil.rmtree(path)
-
-
-def test_a_runaway_answer_does_not_survive_grading(tmp_path, shared_dir):
-    heartbeat = shared_dir / "heartbeat"
+def test_a_runaway_answer_does_not_survive_grading(tmp_path):
+    """An answer that leaves a process behind (a fork in a session of its own, holding a file
+    named by the marker open) and then never returns: once the answer has timed out, neither
+    it nor its process runs on."""
+    marker = f"mlpbook-runaway-{os.getpid()}"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import time\n\ndef sigmoid(z):\n    end = time.time() + 60\n"
-        "    while time.time() < end:\n"
-        f"        with open({str(heartbeat)!r}, 'a') as f:\n"
-        "            f.write('.')\n"
-        "        time.sleep(0.02)")])
+        "import os\nimport time\n\ndef sigmoid(z):\n    if os.fork() == 0:\n"
+        f"        os.setsid()\n        held = open('/tmp/{marker}', 'w')\n"
+        "        end = time.time() + 40\n        while time.time() < end:\n"
+        "            time.sleep(0.1)\n        os._exit(0)\n    while True:\n        pass")])
     path = tmp_path / "runaway_01_perceptron_to_logistic_regression.ipynb"
     nbformat.write(nb, path)
     r = grade_one(path, limits=Limits(timeout=1))
     assert {q["name"]: q["status"] for q in r["questions"]}["sigmoid"] == "timeout"
-    beats = heartbeat.stat().st_size
-    time.sleep(0.5)
-    assert beats > 0 and heartbeat.stat().st_size == beats, "the timed-out answer still runs"
+    left = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _holds(p, marker)]
+    for p in left:
+        os.kill(int(p.name), 9)
+    assert left == [], "the timed-out answer's process still runs"
+
+
+def _holds(proc: Path, marker: str) -> bool:
+    """Whether process ``proc`` holds a file whose path contains ``marker`` open."""
+    try:
+        return any(marker in os.readlink(fd) for fd in (proc / "fd").iterdir())
+    except OSError:
+        return False
 
 
 def test_reports_are_never_written_over_a_submission(tmp_path, capsys):
@@ -159,4 +165,9 @@ def test_reports_are_never_written_over_a_submission(tmp_path, capsys):
     assert main(["grade", str(victim), "--json", str(tmp_path / "r"), "--csv",
                  str(tmp_path / "r")]) == 2
     assert "--json and --csv name the same file" in capsys.readouterr().err
+    for report in (batch / "report.json", batch / "sub" / "report.json"):  # where a submission
+        assert main(["grade", str(batch), "--json", str(report)]) == 2     # could prepare it
+        assert "a folder of submissions being graded; write the report elsewhere" in \
+            capsys.readouterr().err
     assert victim.read_bytes() == before and not (tmp_path / "r").exists()
+    assert sorted(p.name for p in batch.iterdir()) == [victim.name]

@@ -33,7 +33,7 @@ def graded(tmp_path_factory):
                 folder / "bob_06_backpropagation.ipynb")
     shutil.copy(ROOT / "exercises" / "06_backpropagation.ipynb",
                 folder / "carol-06_backpropagation.ipynb")
-    grades = folder / "grades.json"
+    grades = tmp_path_factory.mktemp("reports") / "grades.json"  # not among the submissions
     assert main(["grade", str(folder), "--json", str(grades), "--jobs", "2"]) == 0
     return folder, grades, json.loads(grades.read_text())["submissions"]
 

@@ -1,21 +1,21 @@
-"""Sandboxes under ids of their own (when the grader is root): the ids, the search for directories
-the sandbox user may not enter, the refusal to mount outside a private mount namespace, and a
-submission that imports modules after the drop."""
+"""What a sandbox does to itself before any submitted code runs: ids of its own (when the grader
+is root), the paths its new root shows, the refusal to mount outside a private mount namespace,
+the start-up of an isolated interpreter, a submission that imports modules after the drop, and
+the fallback memory plan."""
 
 import os
 import pwd
-import shutil
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from mlpbook.grading import Limits, grade_one
+from mlpbook.grading import isolation as iso
 from mlpbook.grading import privileges as priv
-from mlpbook.grading.runner import SLOTS, UID_BASE, SandboxError, sandbox_ids
+from mlpbook.grading.isolation import SLOTS, UID_BASE, SandboxError, sandbox_ids
+from mlpbook.grading.submission import defined_names
 
 ROOT = os.geteuid() == 0
 
@@ -36,57 +36,49 @@ def test_sandbox_ids_refuse_a_base_among_the_accounts(monkeypatch):
         sandbox_ids(0, 1)
 
 
-@pytest.fixture
-def tree():
-    top = Path(tempfile.mkdtemp(prefix="mlpbook-priv-"))
-    top.chmod(0o755)
-    (top / "open" / "closed" / "inside").mkdir(parents=True)
-    (top / "open").chmod(0o755)
-    (top / "open" / "closed").chmod(0o700)
-    yield top
-    shutil.rmtree(top)
-
-
-def test_blocked_ancestor_finds_the_directory_a_user_may_not_enter(tree):
-    target = tree / "open" / "closed" / "inside" / "file.py"
-    stranger = (1_234_567, 1_234_567)
-    assert priv.blocked_ancestor(str(target), *stranger) == str(tree / "open" / "closed")
-    assert priv.blocked_ancestor(str(tree / "open" / "x.py"), *stranger) is None
-    closed = tree / "open" / "closed"
-    if ROOT:  # the owner, or the group with its search bit, may enter
-        os.chown(closed, 1_234_567, 4242)
-        assert priv.blocked_ancestor(str(target), *stranger) is None
-        closed.chmod(0o750)
-        os.chown(closed, 0, 4242)
-        assert priv.blocked_ancestor(str(target), 1_234_567, 4242) is None
-        assert priv.blocked_ancestor(str(target), 1_234_567, 4243) == str(closed)
-
-
-def test_needed_paths_cover_the_interpreter_and_the_extras(tree):
-    found = priv.needed_paths(str(tree))
+def test_needed_paths_cover_the_interpreter_and_the_extras(tmp_path):
+    found = priv.needed_paths(str(tmp_path))
     assert sys.prefix in found or os.path.realpath(sys.prefix) in found
-    assert str(tree) in found and all(os.path.isabs(p) for p in found)
+    assert str(tmp_path) in found and all(os.path.isabs(p) for p in found)
 
 
-def test_drop_needs_root_and_a_private_mount_namespace():
+def test_the_sandbox_path_leaves_out_the_working_directory_and_the_checkout(monkeypatch, tmp_path):
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(iso.__file__))))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", ["", str(tmp_path), os.path.join(root, "tests"), *sys.path])
+    path = iso.sandbox_path()
+    assert path[0] == root and str(tmp_path) not in path and "" not in path
+    assert os.path.join(root, "tests") not in path
+    command = iso.python_command()
+    assert {"-s", "-S", "-B"} <= set(command[1:5])  # no user site, no .pth files, no bytecode
+
+
+def test_new_root_refuses_to_mount_outside_a_private_mount_namespace(tmp_path):
     if not ROOT:
-        with pytest.raises(PermissionError, match="needs root"):
-            priv.drop(1_234_567, 1_234_567, 64)
+        with pytest.raises(OSError):
+            priv.new_root(str(tmp_path), [], None, 16, "not ours")
         return
     # Run in a new mount namespace, so that even a broken check could not touch ours, and pass
-    # that namespace as the "grader's": drop must refuse to mount anything.
+    # that namespace as the "grader's": new_root must refuse to mount anything.
     code = ("import os\nfrom mlpbook.grading import privileges as p\n"
             "ns = os.readlink('/proc/self/ns/mnt')\n"
-            "try:\n    p.drop(1234567, 1234567, 64, ['/tmp'], '/tmp', ns)\n"
+            "try:\n    p.new_root('/tmp', [], None, 16, ns)\n"
             "except RuntimeError as e:\n    print(e)")
     out = subprocess.run(["unshare", "--mount", sys.executable, "-c", code], capture_output=True,
                          text=True, timeout=60)
     assert out.stdout.strip() == "refusing to mount anything outside a private mount namespace"
 
 
+def test_drop_needs_root():
+    if not ROOT:
+        with pytest.raises(PermissionError, match="needs root"):
+            priv.drop(1_234_567, 1_234_567, 64)
+
+
 def test_a_submission_can_import_after_the_drop(tmp_path):
     """Modules the sandbox had not loaded before the drop still import: the interpreter stays
-    readable even where it lives in a directory the sandbox user may not enter."""
+    readable in the sandbox's own root, even where it lives in a directory the sandbox user
+    may not enter (an interpreter under /root)."""
     code = ("import decimal\nimport fractions\nimport sqlite3\n\n\n"
             "def xor_weights():\n    import numpy as np\n"
             "    return (np.ones((2, 2)), np.array([-0.5, -1.5]), np.array([[1.0, -1.0]]), "
@@ -95,3 +87,20 @@ def test_a_submission_can_import_after_the_drop(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), path)
     r = grade_one(path, limits=Limits(timeout=10))
     assert r["cell_errors"] == [] and r["questions"][-1]["status"] == "passed"
+
+
+def test_the_memory_plan_keeps_processes_times_memory_within_the_budget():
+    assert iso.memory_plan(1024, 64, cgroup=True, own=True) == (1024, 64)  # all together
+    per_process, processes = iso.memory_plan(1024, 64, cgroup=False, own=True)
+    assert per_process * processes <= 1024 and processes >= 2  # the sandbox and one answer
+    assert iso.memory_plan(1024, 64, cgroup=False, own=False) == (1024, None)
+
+
+def test_only_top_level_definitions_count():
+    cells = ["def f(x):\n    def inner():\n        pass\n    return x",
+             "%time g = 1\nimport numpy as np\nfrom a.b import c as d\nif True:\n    h = 2\n"
+             "try:\n    pass\nexcept ValueError as e:\n    def k():\n        pass",
+             "exec('def hidden(): pass')\nglobals()['also_hidden'] = 1",
+             "s = '''\ndef in_a_string(x):\n    pass\n'''",
+             "def broken(:\n    pass"]
+    assert defined_names(cells) == {"f", "np", "d", "h", "e", "k", "s"}

@@ -84,8 +84,9 @@ def slow_cases(rng):
 def test_a_time_factor_gives_a_question_more_time():
     slow = Question("99.slow", "slow", 1, lambda x: x, slow_cases, time_factor=4)
     quick = Question("99.quick", "quick", 1, lambda x: x, slow_cases)
-    cells = ["import time", "def slow(x):\n    time.sleep(2)\n    return x",
-             "def quick(x):\n    time.sleep(2)\n    return x"]
+    spin = "    start = time.process_time()\n    while time.process_time() - start < 2:\n" \
+           "        pass\n    return x"  # 2 s of CPU time (limits count CPU time)
+    cells = ["import time", "def slow(x):\n" + spin, "def quick(x):\n" + spin]
     start = time.monotonic()
     run = run_submission(cells, [slow, quick], Limits(timeout=1))
     assert run.answers["99.slow"].kind == "outcomes"  # 2 s of the 4 s it may take

@@ -102,3 +102,27 @@ def test_loads_refuses_malformed_json():
     with pytest.raises(wire.WireError, match="JSON"):
         wire.loads("{not json")
     assert wire.loads(json.dumps([1, 2])) == [1, 2]
+
+
+def test_decoding_is_bounded(monkeypatch):
+    """What a sandbox sends is bounded when it is decoded: integers (10**400 is refused, not
+    compared), nesting and the number of items."""
+    for big in (10**400, 2**63, -(2**63) - 1):
+        with pytest.raises(wire.WireError, match="more than 64 bits"):
+            wire.decode(big)
+        with pytest.raises(wire.WireError, match="more than 64 bits"):
+            wire.encode(big)
+    assert wire.decode(2**63 - 1) == 2**63 - 1
+    deep = 1
+    for _ in range(wire.MAX_DEPTH + 2):
+        deep = [deep]
+    with pytest.raises(wire.WireError, match="nested"):
+        wire.decode(deep)
+    monkeypatch.setattr(wire, "MAX_ITEMS", 1000)
+    assert wire.decode([[0] * 499] * 2) == [[0] * 499] * 2
+    with pytest.raises(wire.WireError, match="more than 1000 items"):
+        wire.decode([[0] * 500] * 2)
+    with pytest.raises(wire.WireError, match="more than 1000 items"):
+        wire.decode({"__dict__": {str(i): 0 for i in range(1001)}})
+    with pytest.raises(wire.WireError, match="more than 1000 numbers"):
+        wire.decode([wire.encode(np.zeros(600))] * 2)

@@ -13,26 +13,29 @@ How grading works
 -----------------
 Each question (:class:`Question`) is answered by a *function* with a documented name, lives in
 this package with its points, its test inputs and its reference implementation, and has a stable
-id "NN.name". ``mlpbook grade`` reads a submission's code cells, executes them in a sandbox
-process (resource limits, output discarded, each cell in try/except, a fork per question), calls
-the student's functions on the question's inputs there, and receives plain data back (JSON and
-``.npy`` bytes, never pickle). It compares that data with reference answers it computed itself,
-so nothing the submission does to its own process (editing or deleting check cells,
-monkeypatching NumPy or this package, printing "passed") can change a score. Statuses per
-question: passed, failed, error, timeout, missing (not attempted).
+id "NN.name". ``mlpbook grade`` reads a submission's code cells and finds the functions they
+define at the top level (:func:`mlpbook.grading.submission.defined_names`; any other question is
+"missing"), then drives a sandbox process (:mod:`mlpbook.grading.sandbox`) one request at a time:
+run this cell, answer this question. Each request carries a token made up when it is sent, and
+exactly one reply with that token is accepted (:mod:`mlpbook.grading.runner`), so nothing a
+submission writes on its own counts. The sandbox calls the student's function on the question's
+inputs in a forked process (:mod:`mlpbook.grading.calling`, the code ``check()`` uses too) and
+replies with plain data (JSON and ``.npy`` bytes, never pickle; :mod:`mlpbook.grading.wire`,
+bounded in size). The grader compares that data with reference answers it computed itself, so
+nothing the submission does to its own process (editing or deleting check cells,
+monkeypatching NumPy or this package, printing "passed") can change a score, and a failure while
+judging costs only that question. Statuses per question: passed, failed, error, timeout, missing
+(not attempted). Limits count CPU time (``--timeout`` per cell and per question, plus a start-up
+reserve for cells) and time spent waiting, never time spent waiting for a CPU, so a busy machine
+does not change a score.
 
-On Linux, where ``unshare`` works, each sandbox also runs in its own PID and network namespaces
-(see :func:`mlpbook.grading.runner.isolation`): it cannot see or signal the grader or any other
-process, has no network, and leaves nothing running. Run as root (as in CI), the grader also
-gives every sandbox a user and group id of its own (:mod:`mlpbook.grading.privileges`): before
-any submitted code runs it drops to that id, so a submission cannot modify or delete files it
-does not own (other submissions, the grader's reports), and a process limit stops fork bombs.
-Run as an ordinary user, a submission can read and write files with that user's rights (it
-starts in an empty temporary directory, with a small environment), so grade a hostile class as
-root or in a container. Either way it can read what everyone may read, so keep a class's
-submissions in a folder other users may not read. An answer that uses the library code a
-question puts off limits fails (:mod:`mlpbook.grading.ownwork`), and the reference answers
-(:mod:`mlpbook.grading.sets`) are neither imported nor readable in the sandbox.
+The sandbox is confined before it reads any submitted byte (:mod:`mlpbook.grading.isolation` on
+the grader's side, :mod:`mlpbook.grading.privileges` in the sandbox): an isolated interpreter in
+a fresh directory; where ``unshare`` works, private PID, network, IPC and mount namespaces and a
+read-only root file system of its own with a private ``/tmp``; as root, a user id of its own
+without capabilities and, where the machine allows it, a cgroup with one memory and process
+budget for all its processes. After it ends, nothing of it remains. ``mlpbook grade`` prints on
+one line which of these protections are active (as an ordinary user: no own id, no cgroup).
 
 Adding an exercise set for a chapter
 ------------------------------------
@@ -55,24 +58,19 @@ Adding an exercise set for a chapter
    the solution must score full marks and the fresh exercise zero.
 """
 
-from .feedback import check
-from .questions import STATUSES, Case, ExerciseSet, Outcome, Question, Verdict, case
-from .runner import Limits
-
-# The exercise sets hold the reference answers: loaded on first use, so that the grader's sandbox
-# (which imports this package) never loads them.
-_LAZY = {"grade_one": "grade", "grade_paths": "grade", "exercise_sets": "sets",
-         "get_question": "sets", "get_set": "sets"}
+# Loaded on first use, so that the sandbox, which imports this package, loads neither the
+# exercise sets (with their reference answers) nor the grader.
+_EXPORTS = {"check": "feedback", "grade_one": "grade", "grade_paths": "grade", "Limits": "runner",
+            "Question": "questions", "Case": "questions", "case": "questions",
+            "ExerciseSet": "questions", "Outcome": "questions", "Verdict": "questions",
+            "STATUSES": "questions", "exercise_sets": "sets", "get_question": "sets",
+            "get_set": "sets"}
+__all__ = list(_EXPORTS)
 
 
 def __getattr__(name):
-    if name in _LAZY:
+    if name in _EXPORTS:
         from importlib import import_module
 
-        return getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
+        return getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ = ["check", "grade_one", "grade_paths", "Limits", "Question", "Case", "case",
-           "ExerciseSet", "Outcome", "Verdict", "STATUSES", "exercise_sets", "get_question",
-           "get_set"]

@@ -2,50 +2,34 @@
 
 ``check`` finds the student's function by name among the notebook's variables, calls it on every
 case of the question, and prints one line (plus the first problem, with the failing inputs and
-the tolerance, but never the expected answer). It uses the grader's own judge, and it passes
-inputs and results through the grader's wire format, so what it says is what the grader decides.
-It only gives feedback: the grade comes from ``mlpbook grade``, which ignores these cells.
+the tolerance, but never the expected answer). It calls the function exactly as the grader's
+sandbox does (:func:`mlpbook.grading.calling.answer`: the same inputs as plain data, the same
+CPU-time limit and the same timeout message, results passed through the same wire format and
+read and judged by the same code, under the same own-work watch of
+:mod:`mlpbook.grading.ownwork`), so what it says is what the grader decides. It only gives
+feedback: the grade comes from ``mlpbook grade``, which ignores these cells.
 """
 
 from __future__ import annotations
 
-import copy
+import json
 import sys
-from contextlib import nullcontext
 
-import numpy as np
+from . import calling, ownwork
+from .questions import Question, Verdict
 
-from . import ownwork, wire
-from .questions import Outcome, Question, Verdict, invoke
-from .questions import describe_exception as describe
-
-__all__ = ["check", "run_case"]
+__all__ = ["check", "verdict_for", "TIMEOUT"]
 
 #: Set by the grader's sandbox: there, ``check`` returns at once (the grade is computed elsewhere).
 GRADING = False
+#: CPU seconds a question may take (times its time factor), as in ``mlpbook grade``'s default.
+TIMEOUT = calling.DEFAULT_TIMEOUT
 
 SYMBOL = {"passed": "✓", "missing": "·"}
 
 
-def run_case(function, question: Question, args: tuple) -> Outcome:
-    """Call ``function`` on a private copy of ``args`` and return what happened, as plain data."""
-    args = wire.roundtrip(copy.deepcopy(args))
-    fp = np.errstate(over="raise", divide="raise", invalid="raise") if question.strict_fp \
-        else nullcontext()
-    try:
-        with fp, ownwork.watch(question.id, question.forbidden, also=[question.reference]):
-            value = invoke(function, args, question.protocol)
-    except NotImplementedError:
-        return Outcome(raised="NotImplementedError", not_implemented=True)
-    except Exception as exc:
-        return Outcome(raised=describe(exc))
-    try:
-        return Outcome(returned=wire.roundtrip(value))
-    except wire.WireError as exc:
-        return Outcome(problem=f"returned {exc}, which cannot be graded")
-
-
 def verdict_for(question: Question, namespace: dict) -> Verdict:
+    """The grader's verdict on the function ``question.name`` of ``namespace``."""
     function = namespace.get(question.name)
     if function is None:
         return Verdict("missing", 0, f"not attempted: no function named {question.name} is "
@@ -53,8 +37,15 @@ def verdict_for(question: Question, namespace: dict) -> Verdict:
     if not callable(function):
         return Verdict("error", 0, f"{question.name} is a {type(function).__name__}, "
                                    "not a function")
-    outcomes = [run_case(function, question, c.args) for c in question.make_cases()]
-    return question.judge(outcomes)
+    cases = calling.encode_cases(question)
+    # own work: the off-limits library code, and here also the reference answer itself (the
+    # kernel is the student's: ``globals()[name] = question.reference`` would otherwise pass)
+    found = calling.answer(function, cases, question.protocol, question.strict_fp,
+                           TIMEOUT * question.time_factor,
+                           guard=lambda: ownwork.watch(question.id, question.forbidden,
+                                                       also=[question.reference]))
+    found = json.loads(json.dumps(found))  # as the grader receives it from its sandbox
+    return calling.verdict(question, calling.read_answer(found, len(cases)))
 
 
 def check(question_id: str, namespace: dict | None = None) -> None:

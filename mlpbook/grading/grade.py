@@ -1,9 +1,11 @@
 """Grade submissions: read each notebook, run it in a sandbox, judge every question against the
-reference answers of the installed package, and return plain results (see ``grade_paths``).
+reference answers of the installed package, and return plain results (see ``grade_paths``);
+write the reports without following links (:class:`ReportFile`).
 
 A submission's results never depend on its check cells, on what it prints, or on other
 submissions: the questions, their inputs and their reference answers come from
-:mod:`mlpbook.grading.sets`, and the submission's code runs only in sandbox processes.
+:mod:`mlpbook.grading.sets`, and the submission's code runs only in sandbox processes. Judging
+is bounded, and whatever goes wrong while judging one question costs only that question.
 """
 
 from __future__ import annotations
@@ -11,16 +13,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .. import __version__
+from .calling import verdict
 from .questions import ExerciseSet, Verdict
-from .runner import Limits, SandboxError, isolation, privileges_dropped, run_submission
+from .runner import Limits, SandboxError, protections, run_submission
 from .sets import exercise_sets
 from .submission import read_submission, set_name_of
 
-__all__ = ["collect", "grade_one", "grade_paths", "to_json", "to_csv"]
+__all__ = ["collect", "grade_one", "grade_paths", "to_json", "to_csv", "ReportFile"]
 
 
 def collect(paths) -> list[Path]:
@@ -41,12 +46,6 @@ def collect(paths) -> list[Path]:
 def _first_line(source: str) -> str:
     line = next((s.strip() for s in source.splitlines() if s.strip()), "")
     return line if len(line) <= 60 else line[:57] + "..."
-
-
-def _verdict(question, answer) -> Verdict:
-    if answer.kind == "outcomes":
-        return question.judge(answer.outcomes)
-    return Verdict(answer.kind, 0, answer.message)
 
 
 def _question_rows(exercise_set: ExerciseSet, verdicts: dict[str, Verdict]) -> list[dict]:
@@ -83,7 +82,7 @@ def grade_one(path, set_name: str | None = None, limits: Limits | None = None) -
             result["error"] = str(exc)
             verdicts = {q.id: Verdict("error", 0, str(exc)) for q in exercise_set.questions}
         else:
-            verdicts = {q.id: _verdict(q, run.answers[q.id]) for q in exercise_set.questions}
+            verdicts = {q.id: verdict(q, run.answers[q.id]) for q in exercise_set.questions}
             result["cell_errors"] = [
                 {"cell": sub.code_positions[i], "first_line": _first_line(sub.code_cells[i]),
                  "error": e} for i, e in run.cell_errors.items()]
@@ -97,7 +96,7 @@ def grade_paths(paths, set_name: str | None = None, limits: Limits | None = None
     """Grade every submission under ``paths``, ``jobs`` at a time; results in input order."""
     limits = limits or Limits()
     files = collect(paths)
-    isolation()  # probe the namespaces and compute the reference answers before any thread
+    protections(limits)  # probe the sandbox and compute the reference answers before any thread
     for s in exercise_sets().values():
         for q in s.questions:
             q.expected  # noqa: B018  (empty for questions judged by verify)
@@ -119,7 +118,7 @@ def grade_paths(paths, set_name: str | None = None, limits: Limits | None = None
 def to_json(results: list[dict], limits: Limits) -> str:
     report = {"mlpbook_version": __version__,
               "sandbox": {"timeout_s": limits.timeout, "memory_mb": limits.memory_mb,
-                          "isolation": isolation(), "own_user": privileges_dropped()},
+                          "protections": protections(limits)},
               "submissions": results}
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 
@@ -141,3 +140,43 @@ def to_csv(results: list[dict]) -> str:
             row += [q["points"], q["status"]] if q else ["", ""]
         writer.writerow(row)
     return out.getvalue()
+
+
+class ReportFile:
+    """Where a report will be written. The directory is opened now, before any submission runs
+    (a directory swapped for a link later changes nothing); :meth:`write` puts the text in a new
+    file created next to the target with ``O_CREAT | O_EXCL | O_NOFOLLOW`` and renames it over
+    the target, so that a link planted at the target is replaced, never followed."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.name = self.path.name
+        self.dir_fd = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+
+    def write(self, text: str) -> None:
+        data = text.encode("utf-8")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        for _ in range(100):
+            temporary = f".{self.name}.{secrets.token_hex(8)}.tmp"
+            try:
+                fd = os.open(temporary, flags, 0o644, dir_fd=self.dir_fd)
+                break
+            except FileExistsError:
+                continue
+        else:
+            raise FileExistsError(f"cannot create a temporary file next to {self.path}")
+        try:
+            with open(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.rename(temporary, self.name, src_dir_fd=self.dir_fd, dst_dir_fd=self.dir_fd)
+        except BaseException:
+            try:
+                os.unlink(temporary, dir_fd=self.dir_fd)
+            except OSError:
+                pass
+            raise
+
+    def close(self) -> None:
+        os.close(self.dir_fd)

@@ -1,79 +1,64 @@
-"""Run one submission in sandbox processes, with time and memory limits, and collect what its
-answers returned.
+"""Run one submission in sandbox processes and collect the answers to the grader's own requests:
+the report protocol (the sandbox side is :mod:`mlpbook.grading.sandbox`; how sandboxes are
+started, confined and cleaned up is :mod:`mlpbook.grading.isolation`).
 
-Nothing here trusts the sandbox (:mod:`mlpbook.grading.sandbox`): its reports are validated, a
-silent or dead sandbox is killed with its whole process group and started again without the cell
-or the question that hung or crashed, and the answers are judged by the caller against reference
-answers computed in this process.
+Nothing here trusts the sandbox. The grader sends one request at a time (a code cell to run, or
+a question to answer) with a token it makes up then (:func:`secrets.token_hex`), and accepts
+exactly one reply carrying that token; everything else the sandbox writes is ignored. It asks
+only about functions that the notebook defines at its top level (:func:`defined_names`); any
+other question is "missing" whatever the sandbox writes. A silent or dead sandbox is killed and
+started again, fresh, without the cell or the question that hung or crashed, and the answers
+are judged by the caller against reference answers computed in this process.
 
-Time: each code cell may take ``timeout`` seconds of wall-clock time, and each question
-``timeout`` times its ``time_factor`` (1 for most); a whole submission, restarts included, at most
-``timeout * (sum of the time factors + 4)`` seconds.
+Time is CPU time of all the sandbox's processes together (a busy machine does not change it),
+measured here (from its cgroup, or from /proc), with a wall-clock backstop for code that waits:
 
-Isolation: on Linux, where ``unshare`` works, each sandbox also gets its own PID and network
-namespaces: it sees no other process (so it cannot signal the grader), has no network, and
-everything it started dies with it. Without root this needs user namespaces. Elsewhere (or with
-the environment variable ``MLPBOOK_GRADER_NAMESPACES=0``) it is an ordinary child process; see
-:func:`isolation`.
-
-Privileges: when the grader runs as root, each sandbox runs under a user and group id of its
-own (:func:`sandbox_ids`) with at most ``Limits.processes`` processes, so a submission can
-neither change files it does not own nor fork-bomb the machine (see
-:mod:`mlpbook.grading.privileges`), and when a sandbox is killed every process of its id dies
-with it, even one that left its process group. As root, the namespaces include a private mount
-namespace and a fresh ``/proc``.
+- start-up (interpreter, confinement, NumPy) may take ``STARTUP_SECONDS`` of wall-clock time;
+- each code cell may use ``timeout`` seconds, and beyond that what remains of a reserve of
+  ``RESERVE`` seconds per sandbox start (for importing libraries and loading data);
+- each question may use ``timeout`` times its ``time_factor`` (1 for most) seconds; the
+  sandbox's own limit (:func:`mlpbook.grading.calling.time_limit`, the one ``check()`` uses)
+  normally stops it, the grader's, a little later, is the backstop;
+- a cell or a question that waits (sleeps, blocks) for :func:`mlpbook.grading.calling.wall_limit`
+  of its CPU limit is stopped as well; time in which it was ready to run but kept from a CPU by
+  other work on the machine does not count as waiting (:class:`isolation.Meter`);
+- a whole submission, restarts included, may spend (in CPU time and waiting together) at most
+  the backstop of ``timeout * (sum of the time factors + 4) + RESERVE`` seconds (start-ups not
+  counted); questions not reached by then are "timeout".
 """
 
 from __future__ import annotations
 
 import json
 import os
-import selectors
-import shutil
-import signal
-import subprocess
-import sys
+import secrets
+import select
 import tempfile
-import threading
 import time
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-from . import wire
-from .questions import Outcome, Question
+from . import isolation
+from .calling import DEFAULT_TIMEOUT, Answer, encode_cases, read_answer, timeout_message, wall_limit
+from .isolation import SandboxError
+from .questions import Question
+from .submission import defined_names
 
-__all__ = ["Limits", "Answer", "Run", "SandboxError", "isolation", "privileges_dropped",
-           "sandbox_ids", "run_submission"]
+__all__ = ["Limits", "Answer", "Run", "SandboxError", "protections", "run_submission"]
 
-MAX_REPORT_BYTES = 64 << 20  # a sandbox that writes more than this is cut off
-STARTUP_SECONDS = 30.0
-
-#: First user/group id of the sandboxes of a grader running as root (override with the
-#: environment variable MLPBOOK_GRADER_UID_BASE). The ids up to UID_BASE + SLOTS * pid_max
-#: (2^26 for the largest pid_max) must not belong to any account.
-UID_BASE = 0x70000000
-#: Sandboxes one grader process runs at the same time as root (more submissions wait their turn).
-SLOTS = 16
+STARTUP_SECONDS = 60.0
+RESERVE = 5.0
+MAX_LINE = 64 << 20  # a reply longer than this ends the sandbox
+MAX_OUTPUT = 256 << 20  # and so does writing more than this in all
+POLL = 0.2  # seconds between two readings of the CPU time
 
 
 @dataclass(frozen=True)
 class Limits:
-    timeout: float = 10.0  # seconds per cell and per question
-    memory_mb: int = 1024  # address space of each sandbox process
-    file_mb: int = 16  # largest file a submission may write (in its temporary directory)
-    processes: int = 64  # processes and threads of a sandbox (when it runs under its own id)
-
-
-@dataclass
-class Answer:
-    """What the sandbox reported for one question: ``kind`` is "outcomes" (with ``outcomes``),
-    "missing", "timeout" or "error" (with ``message``)."""
-
-    kind: str
-    message: str = ""
-    outcomes: list[Outcome] = field(default_factory=list)
+    timeout: float = DEFAULT_TIMEOUT  # CPU seconds per cell and per question
+    memory_mb: int = 1024  # memory budget of a sandbox
+    file_mb: int = 16  # largest file a submission may write
+    processes: int = 64  # processes and threads of a sandbox (when it has a cgroup)
 
 
 @dataclass
@@ -83,261 +68,170 @@ class Run:
     restarts: int = 0
 
 
-class SandboxError(RuntimeError):
-    """The sandbox could not start (a problem of the grader's installation, not of a submission)."""
-
-
 class _Timeout(Exception):
-    pass
+    def __init__(self, waiting: bool):
+        self.waiting = waiting
 
 
 class _Ended(Exception):
     pass
 
 
-def _child_env(workdir: str) -> dict:
-    """A small environment: none of the grader's variables, one BLAS thread, no display."""
-    keep = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "LD_LIBRARY_PATH", "SYSTEMROOT",
-            "VIRTUAL_ENV", "CONDA_PREFIX")
-    env = {k: os.environ[k] for k in keep if k in os.environ}
-    package_root = str(Path(__file__).resolve().parents[2])  # the directory holding mlpbook/
-    env.update(HOME=workdir, PYTHONPATH=package_root, PYTHONHASHSEED="0",
-               PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1",
-               OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    return env
+class _GiveUp(Exception):
+    pass
 
 
-@cache
-def _namespace_prefix() -> tuple[str, ...]:
-    """The ``unshare`` command that runs a program in new PID and network namespaces (and, as
-    root, a mount namespace with its own /proc; otherwise a user namespace), or () where that
-    does not work (not Linux, no unshare, namespaces not allowed)."""
-    exe = shutil.which("unshare")
-    if exe is None or not sys.platform.startswith("linux") or \
-            os.environ.get("MLPBOOK_GRADER_NAMESPACES") == "0":
-        return ()
-    if privileges_dropped():  # root needs no user namespace; it could not switch users in one
-        prefix = (exe, "--pid", "--fork", "--net", "--mount", "--mount-proc")
-    else:
-        prefix = (exe, "--user", "--map-root-user", "--pid", "--fork", "--net")
-    # --kill-child: the namespace's first process dies with unshare, even if it left the
-    # process group that the runner kills (older unshare lacks the option)
-    for candidate in ((*prefix, "--kill-child"), prefix):
+class _Channel:
+    """The two pipes of one sandbox start: requests written, replies read, without blocking."""
+
+    def __init__(self, started: isolation.Started):
+        self.started = started
+        self.rfd, self.wfd = started.proc.stdout.fileno(), started.proc.stdin.fileno()
+        self.used = 0.0
+        os.set_blocking(self.rfd, False)
+        os.set_blocking(self.wfd, False)
+        self.inbox, self.outbox, self.total = bytearray(), bytearray(), 0
+        self.meter = started.meter
+        self.cpu = started.meter.cpu_seconds
+
+    def send(self, message: dict) -> None:
+        self.outbox += json.dumps(message, separators=(",", ":")).encode() + b"\n"
+
+    def _next_line(self, deadline: float) -> bytes | None:
+        """The next line the sandbox wrote, or None at ``deadline``; writes what is queued."""
+        while True:
+            end = self.inbox.find(b"\n")
+            if end >= 0:
+                line = bytes(self.inbox[:end])
+                del self.inbox[:end + 1]
+                return line
+            if len(self.inbox) > MAX_LINE:
+                raise _Ended
+            remaining = deadline - time.monotonic()
+            poll = select.poll()
+            poll.register(self.rfd, select.POLLIN)
+            if self.outbox:
+                poll.register(self.wfd, select.POLLOUT)
+            events = poll.poll(max(remaining, 0.0) * 1000)  # past the deadline: a last look
+            if not events and remaining <= 0:
+                return None
+            for fd, _ in events:
+                if fd == self.rfd:
+                    try:
+                        chunk = os.read(self.rfd, 1 << 20)
+                    except BlockingIOError:
+                        continue
+                    if not chunk:
+                        raise _Ended
+                    self.total += len(chunk)
+                    if self.total > MAX_OUTPUT:
+                        raise _Ended
+                    self.inbox += chunk
+                elif fd == self.wfd:
+                    try:
+                        sent = os.write(self.wfd, self.outbox[:1 << 16])
+                    except BlockingIOError:
+                        continue
+                    except OSError:  # the sandbox closed its end
+                        raise _Ended from None
+                    del self.outbox[:sent]
+
+    def ready(self) -> dict:
+        """What the sandbox achieved in confining itself, once it is ready."""
+        deadline = time.monotonic() + STARTUP_SECONDS
         try:
-            probe = subprocess.run([*candidate, sys.executable, "-c",
-                                    "import os; print(os.getpid())"],
-                                   capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
-        except (OSError, subprocess.SubprocessError):
-            continue
-        if probe.returncode == 0 and probe.stdout.strip() == b"1":
-            return candidate
-    return ()
-
-
-def isolation() -> str:
-    """"namespaces" when sandboxes run in their own PID and network namespaces, else "process"."""
-    return "namespaces" if _namespace_prefix() else "process"
-
-
-def privileges_dropped() -> bool:
-    """True when the grader runs as root, so that each sandbox drops to a user of its own."""
-    return hasattr(os, "setresuid") and os.geteuid() == 0
-
-
-class _Slots:
-    """The sandbox slots of this grader process (each one a user id while it is leased)."""
-
-    def __init__(self, n: int):
-        self.free, self.cond = list(range(n)), threading.Condition()
-
-    @contextmanager
-    def lease(self):
-        with self.cond:
-            while not self.free:
-                self.cond.wait()
-            slot = self.free.pop(0)
-        try:
-            yield slot
-        finally:
-            with self.cond:
-                self.free.append(slot)
-                self.cond.notify()
-
-
-_slots = _Slots(SLOTS)
-
-
-def sandbox_ids(slot: int, pid: int | None = None) -> int:
-    """The user and group id of sandbox ``slot`` of the grader process ``pid`` (default: this
-    one): ``UID_BASE + SLOTS * pid + slot``. Distinct for every sandbox running on the machine at
-    the same time, even across grader processes, since no two live processes share a pid."""
-    if not 0 <= slot < SLOTS:
-        raise ValueError(f"slot must be in [0, {SLOTS}); got {slot}")
-    base = int(os.environ.get("MLPBOOK_GRADER_UID_BASE", UID_BASE))
-    ident = base + SLOTS * (os.getpid() if pid is None else pid) + slot
-    if not 65536 <= ident < 2**31:
-        raise SandboxError(f"sandbox user id {ident} is out of range (check "
-                           "MLPBOOK_GRADER_UID_BASE)")
-    import grp
-    import pwd
-
-    for lookup, what in ((pwd.getpwuid, "user"), (grp.getgrgid, "group")):
-        try:
-            entry = lookup(ident)
-        except KeyError:
-            continue
-        raise SandboxError(f"sandbox id {ident} belongs to the {what} {entry[0]!r}; choose "
-                           "another MLPBOOK_GRADER_UID_BASE")
-    return ident
-
-
-class _Sandbox:
-    """One sandbox process (leader of its own process group) and the reader of its reports.
-
-    ``home`` holds the job and the sandbox's stderr (the submission can neither replace nor read
-    them when it runs under its own id); ``workdir`` is the submission's, inside it."""
-
-    def __init__(self, job: dict, home: str, workdir: str):
-        self.user = job["user"]
-        job_path = os.path.join(home, "job.json")
-        with open(os.open(job_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w",
-                  encoding="utf-8") as f:
-            json.dump(job, f)
-        self.stderr_path = os.path.join(home, "sandbox-stderr.txt")
-        with open(os.open(self.stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
-                  "wb") as stderr:
-            self.proc = subprocess.Popen(
-                [*_namespace_prefix(), sys.executable, "-m", "mlpbook.grading.sandbox", job_path],
-                cwd=workdir,
-                env=_child_env(workdir), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=stderr, start_new_session=True)
-        self.fd = self.proc.stdout.fileno()
-        os.set_blocking(self.fd, False)
-        self.selector = selectors.DefaultSelector()
-        self.selector.register(self.fd, selectors.EVENT_READ)
-        self.buffer = b""
-        self.total = 0
-
-    def wait_ready(self) -> None:
-        try:
-            while not self.next_report(time.monotonic() + STARTUP_SECONDS).get("ready"):
-                pass
-        except (_Timeout, _Ended):
-            with open(self.stderr_path, "rb") as f:
-                detail = f.read(4000).decode(errors="replace").strip()
+            while True:
+                line = self._next_line(deadline)
+                if line is None:
+                    raise _Ended
+                try:
+                    message = json.loads(line)
+                except (ValueError, RecursionError):
+                    continue
+                if isinstance(message, dict) and isinstance(message.get("ready"), dict):
+                    return message["ready"]
+        except _Ended:
+            with open(self.started.stderr_path, "rb") as f:
+                detail = f.read()[-4000:].decode(errors="replace").strip()
             raise SandboxError(f"the grading sandbox did not start: {detail or 'no message'}") \
                 from None
 
-    def next_report(self, deadline: float) -> dict:
-        """The next report (a JSON object on one line); raises _Timeout or _Ended."""
+    def reply(self, token: str, cpu_limit: float, wait_limit: float, allowance: float) -> dict:
+        """The one reply to the request ``token``. Raises _Timeout once the sandbox has used
+        ``cpu_limit`` seconds of CPU time or waited ``wait_limit`` seconds (see
+        :class:`isolation.Meter`), _GiveUp once CPU time and waiting together exceed
+        ``allowance``, _Ended when it is gone; ``self.used`` is then what it used."""
+        checked, cpu0, waited, key = time.monotonic(), self.cpu(), 0.0, token.encode()
+        self.meter.busy_seconds()
+        self.used = 0.0
         while True:
-            line, sep, rest = self.buffer.partition(b"\n")
-            if sep:
-                self.buffer = rest
+            line = self._next_line(checked + POLL)
+            if line is not None and key in line:
                 try:
-                    report = json.loads(line)
+                    message = json.loads(line)
                 except (ValueError, RecursionError):
-                    continue
-                if isinstance(report, dict):
-                    return report
-                continue
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise _Timeout
-            if not self.selector.select(remaining):
-                continue
-            try:
-                chunk = os.read(self.fd, 1 << 20)
-            except BlockingIOError:
-                continue
-            if not chunk:
-                raise _Ended
-            self.total += len(chunk)
-            if self.total > MAX_REPORT_BYTES:
-                raise _Ended
-            self.buffer += chunk
-
-    def kill(self) -> None:
-        """Kill the sandbox and everything it started: its process group, and under an id of its
-        own every process of that id (also those that left the group with setsid)."""
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        if self.user is not None:
-            _kill_all_of(self.user[0])
-        self.proc.wait()
-        self.selector.close()
-        self.proc.stdout.close()
+                    message = None
+                if isinstance(message, dict) and message.get("token") == token:
+                    self.used = self.cpu() - cpu0 + waited
+                    return message
+            now = time.monotonic()
+            if now >= checked + POLL:
+                waited += max(0.0, now - checked - self.meter.busy_seconds())
+                checked = now
+                cpu = self.cpu() - cpu0
+                self.used = cpu + waited
+                if self.used > allowance:
+                    raise _GiveUp
+                if cpu > cpu_limit:
+                    raise _Timeout(waiting=False)
+                if waited >= wait_limit:
+                    raise _Timeout(waiting=True)
 
 
-def _kill_all_of(uid: int, rounds: int = 100) -> None:
-    """Kill every live process whose real user id is ``uid`` (a sandbox's own id, so nothing
-    else), as found in /proc. No fork: a thread of the grader may be inside OpenBLAS, whose
-    fork handler can deadlock. Repeated while any is left, since they may still be forking."""
-    for _ in range(rounds):
-        found = []
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            try:
-                with open(os.path.join(entry.path, "status"), "rb") as f:
-                    fields = dict(line.split(b":", 1) for line in f if b":" in line)
-                if int(fields[b"Uid"].split()[0]) == uid and \
-                        fields[b"State"].split()[0] not in (b"Z", b"X"):
-                    found.append(int(entry.name))
-            except (OSError, KeyError, ValueError, IndexError):
-                continue  # gone meanwhile, or not a process we can read
-        if not found:
-            return
-        for pid in found:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.005)
+@cache
+def protections(limits: Limits = Limits()) -> dict:  # noqa: B008  (frozen, hashable)
+    """What a sandbox with ``limits`` achieves on this machine: one is started (no submission in
+    it) and asked. Adds why a cgroup is missing, and the memory budget."""
+    with isolation.lease_slot() as slot, tempfile.TemporaryDirectory(
+            prefix="mlpbook-probe-", ignore_cleanup_errors=True) as home:
+        with isolation.sandbox_process(slot, 0, home, limits.memory_mb, limits.file_mb,
+                                       limits.processes, 60) as started:
+            channel = _Channel(started)
+            channel.send(started.setup)
+            found = channel.ready()
+    found["why_not_cgroup"] = isolation.cgroup_support()[1]
+    found["budget_mb"] = limits.memory_mb
+    return found
 
 
 def run_submission(cells: list[str], questions: list[Question], limits: Limits) -> Run:
     """Execute ``cells`` and call the function of every question on its cases, in sandboxes."""
-    budget = limits.timeout * (sum(q.time_factor for q in questions) + 4)
-    state = _State(cells, list(questions), limits.timeout, time.monotonic() + budget)
-    job = {"cells": cells, "memory_mb": limits.memory_mb, "file_mb": limits.file_mb,
-           "cpu_seconds": int(budget) + 5, "processes": limits.processes, "user": None,
-           "reveal": False, "host_mount_ns": None,
-           # the sandbox dies with unshare: it may leave unshare's process group, out of reach
-           # of a kill(0) in a cell (which would otherwise take unshare and so itself down)
-           "leave_group": "--kill-child" in _namespace_prefix()}
-    with _slots.lease() as slot, tempfile.TemporaryDirectory(
-            prefix="mlpbook-grade-", ignore_cleanup_errors=True) as home:
-        workdir = os.path.join(home, "work")
-        os.mkdir(workdir, 0o700)
-        if privileges_dropped():
-            ident = sandbox_ids(slot)
-            job["user"] = [ident, ident]
-            os.chown(workdir, ident, ident)
-            os.chmod(home, 0o711)  # the sandbox may pass through to its workdir, not list
-            if _namespace_prefix():
-                job["reveal"] = True
-                job["host_mount_ns"] = os.readlink("/proc/self/ns/mnt")
-        while True:
-            job["skip"] = sorted(state.skip)
-            job["questions"] = [{"id": q.id, "name": q.name, "strict_fp": q.strict_fp,
-                                 "protocol": q.protocol, "cases": state.encoded[q.id],
-                                 "forbidden": list(q.forbidden)}
-                                for q in state.pending]
-            box = _Sandbox(job, home, workdir)
-            try:
-                box.wait_ready()
-                again = state.follow(box)
-            finally:
-                box.kill()
-            if not again:
-                break
-            state.restarts += 1
+    state = _State(cells, list(questions), limits)
+    defined = defined_names(cells)
+    for q in questions:
+        if q.name not in defined:
+            state.answers[q.id] = Answer("missing", f"not attempted: no function named {q.name}"
+                                                    " is defined at the top level of the notebook")
+    state.pending = [q for q in questions if q.name in defined]
+    if cells or state.pending:
+        with isolation.lease_slot() as slot, tempfile.TemporaryDirectory(
+                prefix="mlpbook-grade-", ignore_cleanup_errors=True) as home:
+            while True:
+                with isolation.sandbox_process(slot, state.restarts, home, limits.memory_mb,
+                                               limits.file_mb, limits.processes,
+                                               int(state.budget) + 5) as started:
+                    channel = _Channel(started)
+                    # the off-limits names of the questions, resolved before any submitted byte
+                    channel.send({**started.setup, "forbidden": sorted(
+                        {n for q in state.pending for n in q.forbidden})})
+                    channel.ready()
+                    again = state.follow(channel)
+                if not again:
+                    break
+                state.restarts += 1
     for q in state.pending:
         state.answers[q.id] = Answer("timeout", "not graded: the submission used up its time "
-                                                f"({budget:g} s)")
+                                                f"({wall_limit(state.budget):g} s)")
     return Run({q.id: state.answers[q.id] for q in questions},
                dict(sorted(state.cell_errors.items())), state.restarts)
 
@@ -345,46 +239,52 @@ def run_submission(cells: list[str], questions: list[Question], limits: Limits) 
 class _State:
     """What is known about a submission so far, across restarts of its sandbox."""
 
-    def __init__(self, cells, questions, timeout, give_up):
-        self.cells, self.pending, self.timeout, self.give_up = cells, questions, timeout, give_up
-        self.encoded = {q.id: [wire.encode(list(c.args)) for c in q.make_cases()]
-                        for q in questions}
+    def __init__(self, cells: list[str], questions: list[Question], limits: Limits):
+        self.cells, self.timeout = cells, limits.timeout
+        self.budget = limits.timeout * (sum(q.time_factor for q in questions) + 4) + RESERVE
+        self.left = wall_limit(self.budget)  # CPU time plus waiting, for everything
+        self.encoded = {q.id: encode_cases(q) for q in questions}
+        self.pending: list[Question] = []
         self.answers: dict[str, Answer] = {}
         self.cell_errors: dict[int, str] = {}
         self.skip: set[int] = set()
         self.restarts = 0
+        self.reserve = RESERVE
 
-    def deadline(self, factor: float = 1.0) -> float:
-        return min(time.monotonic() + self.timeout * factor, self.give_up)
-
-    def follow(self, box: _Sandbox) -> bool:
-        """Read the sandbox's reports; True when it must be restarted (after a hang or crash)."""
+    def follow(self, channel: _Channel) -> bool:
+        """Drive one sandbox start; True when it must be restarted (after a hang or crash)."""
+        self.reserve = RESERVE
         try:
-            for i in range(len(self.cells)):
-                if i not in self.skip and not self._cell(box, i):
+            for i, src in enumerate(self.cells):
+                if i not in self.skip and not self._cell(channel, i, src):
                     return True
             while self.pending:
                 q = self.pending[0]
-                answer, again = self._question(box, q)
+                answer, again = self._question(channel, q)
                 self.answers[q.id] = answer
                 self.pending.pop(0)
                 if again:
                     return True
-        except _Timeout:  # the whole submission's time is up
+        except _GiveUp:  # the whole submission's time is up
             return False
         return False
 
-    def _cell(self, box: _Sandbox, i: int) -> bool:
-        """Wait for cell ``i``; False when it hung or crashed (it is skipped from now on)."""
+    def _cell(self, channel: _Channel, i: int, src: str) -> bool:
+        """Run cell ``i``; False when it hung or crashed (it is skipped from now on)."""
+        limit = self.timeout + self.reserve
+        token = secrets.token_hex(16)
+        channel.send({"token": token, "run": src})
+        cpu0 = channel.cpu()
         try:
-            while True:
-                report = box.next_report(self.deadline())
-                if report.get("cell") == i and "error" in report:
-                    break
-        except _Timeout:
-            if time.monotonic() >= self.give_up:
-                raise
-            self.cell_errors[i] = f"timeout: still running after {self.timeout:g} s; skipped"
+            report = channel.reply(token, limit, wall_limit(limit), self.left)
+        except _GiveUp:
+            self.cell_errors[i] = "not finished: the submission used up its time"
+            raise
+        except _Timeout as t:
+            self.cell_errors[i] = (
+                f"timeout: waited for {wall_limit(limit):.3g} s without computing (sleeping or "
+                "blocked?); skipped" if t.waiting else
+                f"timeout: still running after {limit:.3g} s of CPU time; skipped")
             self.skip.add(i)
             return False
         except _Ended:
@@ -392,62 +292,35 @@ class _State:
                                    "code, or a resource limit); skipped")
             self.skip.add(i)
             return False
-        if isinstance(report["error"], str):
+        finally:
+            self.left -= channel.used
+        self.reserve = max(0.0, self.reserve - max(0.0, channel.cpu() - cpu0 - self.timeout))
+        if isinstance(report.get("error"), str):
             self.cell_errors.setdefault(i, report["error"][:500])
         return True
 
-    def _question(self, box: _Sandbox, q: Question) -> tuple[Answer, bool]:
+    def _question(self, channel: _Channel, q: Question) -> tuple[Answer, bool]:
         """The answer to ``q``, and whether the sandbox must be restarted afterwards."""
-        answer, deadline = None, self.deadline(q.time_factor)
+        seconds = self.timeout * q.time_factor
+        token = secrets.token_hex(16)
+        channel.send({"token": token, "ask": {"id": q.id, "name": q.name,
+                                              "forbidden": list(q.forbidden),
+                                              "protocol": q.protocol,
+                                              "strict_fp": q.strict_fp, "seconds": seconds,
+                                              "cases": self.encoded[q.id]}})
         try:
-            while True:
-                report = box.next_report(deadline)
-                if report.get("question") != q.id:
-                    continue
-                if "exit" in report:
-                    how = report["exit"] if isinstance(report["exit"], str) else "ended"
-                    if answer is None:
-                        answer = Answer("error", _ended_message(how))
-                    return answer, False
-                if answer is None:
-                    answer = _answer_from(report, len(self.encoded[q.id]))
-        except _Timeout:
-            if time.monotonic() >= self.give_up:
-                raise
-            return Answer("timeout", f"did not return within {self.timeout * q.time_factor:g} s "
-                                     "(an infinite loop?)"), True
+            # a little more than the sandbox's own limit, which normally stops the answer first
+            report = channel.reply(token, 1.25 * seconds + 0.5, wall_limit(seconds), self.left)
+        except _Timeout as t:
+            return Answer("timeout", timeout_message(seconds, t.waiting)), True
         except _Ended:
-            return answer or Answer("error", "the sandbox died while running the answer"), True
-
-
-def _answer_from(report: dict, n_cases: int) -> Answer | None:
-    if isinstance(report.get("missing"), str):
-        return Answer("missing", f"not attempted: {report['missing'][:200]}")
-    if isinstance(report.get("problem"), str):
-        return Answer("error", report["problem"][:500])
-    outcomes = report.get("outcomes")
-    if isinstance(outcomes, list) and len(outcomes) == n_cases:
-        return Answer("outcomes", outcomes=[_outcome(o) for o in outcomes])
-    return None
-
-
-def _outcome(data) -> Outcome:
-    if not isinstance(data, dict):
-        return Outcome(problem="the sandbox sent a malformed result")
-    if "returned" in data:
-        try:
-            return Outcome(returned=wire.decode(data["returned"]))
-        except wire.WireError as exc:
-            return Outcome(problem=f"returned {exc}, which cannot be graded")
-        except RecursionError:
-            return Outcome(problem="returned a value nested too deeply")
-    if isinstance(data.get("raised"), str):
-        not_implemented = data.get("not_implemented") is True and \
-            data["raised"] == "NotImplementedError"
-        return Outcome(raised=data["raised"][:500], not_implemented=not_implemented)
-    if isinstance(data.get("problem"), str):
-        return Outcome(problem=data["problem"][:500])
-    return Outcome(problem="the sandbox sent a malformed result")
+            return Answer("error", "the sandbox died while running the answer"), True
+        finally:
+            self.left -= channel.used
+        found = report.get("answer")
+        if isinstance(found, dict) and set(found) == {"exit"}:
+            return Answer("error", _ended_message(str(found["exit"]))), False
+        return read_answer(found, len(self.encoded[q.id])), False
 
 
 def _ended_message(how: str) -> str:

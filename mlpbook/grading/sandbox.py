@@ -1,27 +1,35 @@
-"""The sandbox: runs one submission's code in a child process and reports plain data.
+"""The sandbox: runs one submission's code in a child process and answers the grader's requests.
 
-The grader starts ``python -m mlpbook.grading.sandbox JOB`` in an empty temporary directory.
-Trusted code runs first: it reads the job (code cells, cells to skip, and for each question the
-function name, how to call it and the inputs to call it on), points stdin, stdout and stderr at
-/dev/null, keeping a private duplicate of stdout for its reports (printed output of the
-submission is therefore never read), drops to a user of its own when started as root
-(:mod:`mlpbook.grading.privileges`; then at most ``processes`` processes may run), and lowers its
-resource limits (address space, CPU time, file size, no core dumps).
+The grader starts it as an isolated interpreter (see :mod:`mlpbook.grading.isolation`) with two
+pipes: requests come in on stdin, replies go out on stdout. Trusted code runs first: it reads
+the set-up message (ids, limits, cgroups, the library names the questions put off limits;
+nothing submitted), confines itself
+(:mod:`mlpbook.grading.privileges`: cgroups, a new root with a private /tmp, a user of its own or
+no capabilities), lowers its resource limits, keeps private duplicates of the two pipes and
+points stdin, stdout and stderr at /dev/null (printed output of the submission is never read),
+seals the reference answers and the library's source (:func:`mlpbook.grading.ownwork.seal`),
+and only then says it is ready. No submitted byte has reached it before that.
 
-Then it executes the code cells in order, each in ``try/except``, so a broken cell costs only
-what depends on it, and for each question forks a process that calls the student's function on
-each input and reports what it returned, encoded by :mod:`mlpbook.grading.wire` (no pickle). A
-crash or ``os._exit`` in an answer ends only that fork. When the sandbox is alone in its PID
-namespace or runs under an id of its own, every process a cell or an answer leaves behind is
-killed after that cell or answer, so the next one starts clean. This process decides nothing:
-the grader compares the reports with reference answers computed in its own process, and
-enforces the time limits by killing this process group.
+Then it serves requests, one at a time, each carrying a secret token that the reply repeats:
 
-Reports, one JSON object per line:
-    {"ready": true}                                          before the first cell
-    {"cell": i, "error": null or "TypeName: message"}      after each executed cell
-    {"question": id, "outcomes": [...]} or {"question": id, "missing": "..."}   from the fork
-    {"question": id, "exit": "ok" or "how the fork ended"}                    after the fork
+    {"token": t, "run": source}      execute one code cell (in try/except, so a broken cell costs
+                                     only what depends on it)
+        -> {"token": t, "error": null or "TypeName: message"}
+    {"token": t, "ask": {"id", "name", "forbidden", "protocol", "strict_fp", "seconds",
+                         "cases"}}
+                                     fork, call the function on the cases
+                                     (:func:`mlpbook.grading.calling.answer`) in the fork,
+                                     under the own-work watch (:mod:`mlpbook.grading.ownwork`)
+        -> {"token": t, "answer": {"outcomes": [...]} or {"missing" | "problem" | "timeout": ...}
+                                     or {"exit": how the fork ended without an answer}}
+
+The grader makes up each token when it sends the request, so nothing the submission writes
+before (on any file descriptor it finds) can pass for a reply; the grader also asks only about
+functions that the notebook defines at its top level. A crash or ``os._exit`` in an answer ends
+only that fork. When the sandbox is alone in its PID namespace or runs under an id of its own,
+every process a cell or an answer leaves behind is killed after it. This process decides
+nothing: the grader judges the replies against reference answers computed in its own process
+and enforces the time limits.
 """
 
 from __future__ import annotations
@@ -29,25 +37,28 @@ from __future__ import annotations
 import builtins
 import json
 import os
-import re
 import resource
+import select
 import signal
 import sys
 
-import numpy as np
+import numpy as np  # noqa: F401  (loaded during start-up, not in the first cell's time)
 
-from . import feedback, ownwork, privileges, wire
+from . import calling, feedback, ownwork, privileges
+from .isolation import namespace_ids
 from .questions import describe_exception as describe
-from .questions import invoke
+from .submission import python_source
 
 # Captured before any submitted code runs, which could replace the module attributes.
-_fork, _exit, _waitpid, _write = os.fork, os._exit, os.waitpid, os.write
-_dumps, _errstate = json.dumps, np.errstate
-_encode, _decode, _WireError, _invoke = wire.encode, wire.decode, wire.WireError, invoke
+_fork, _exit, _waitpid, _write, _read, _pipe, _close = (os.fork, os._exit, os.waitpid, os.write,
+                                                        os.read, os.pipe, os.close)
+_select, _dumps, _loads, _answer = select.select, json.dumps, json.loads, calling.answer
+_first_document = json.JSONDecoder().raw_decode
 _kill_leftovers = privileges.kill_leftovers
 _watch = ownwork.watch
 
-_MAGIC = re.compile(r"^\s*[%!]")
+#: The largest answer a fork may send back (the grader refuses larger ones anyway).
+MAX_ANSWER_BYTES = 64 << 20
 
 
 def set_limits(memory_mb: int, cpu_seconds: int, file_mb: int) -> None:
@@ -62,76 +73,24 @@ def set_limits(memory_mb: int, cpu_seconds: int, file_mb: int) -> None:
         resource.setrlimit(which, (value, value))
 
 
-def python_source(src: str) -> str:
-    """IPython magics and shell escapes (``%...``, ``!...``) are not Python: drop them."""
-    return "\n".join("pass" if _MAGIC.match(line) else line for line in src.splitlines())
-
-
 class Reporter:
     def __init__(self, fd: int):
         self.fd = fd
 
     def send(self, obj: dict) -> None:
-        data = (_dumps(obj, separators=(",", ":")) + "\n").encode()
+        # on a line of its own, even after a partial line the submission wrote to the pipe
+        data = ("\n" + _dumps(obj, separators=(",", ":")) + "\n").encode()
         while data:
             data = data[_write(self.fd, data):]
 
 
-def run_cells(cells: list[str], skip: set[int], namespace: dict, report: Reporter,
-              tidy=lambda: None) -> None:
-    for i, src in enumerate(cells):
-        if i in skip:
-            continue
-        error = None
-        try:
-            exec(compile(python_source(src), "<cell>", "exec"), namespace)
-        except BaseException as exc:  # SystemExit, KeyboardInterrupt and MemoryError included
-            error = describe(exc)
-        tidy()
-        report.send({"cell": i, "error": error})
-
-
-def answer(question: dict, namespace: dict, report: Reporter) -> None:
-    """In the forked process: call the student's function on every input and report."""
-    qid, name = question["id"], question["name"]
-    function = namespace.get(name)
-    if function is None:
-        report.send({"question": qid, "missing": f"no function named {name} is defined"})
-        return
-    if not callable(function):
-        report.send({"question": qid, "problem": f"{name} is a {type(function).__name__}, "
-                                                 "not a function"})
-        return
-    outcomes, protocol = [], question["protocol"]
-    # own work: a use of an off-limits name is reported at once, for every case
-    forbidden, n = tuple(question.get("forbidden", ())), len(question["cases"])
-
-    def violated(message):
-        report.send({"question": qid, "outcomes": [{"raised": message}] * n})
-
-    for encoded in question["cases"]:
-        args = _decode(encoded)
-        try:
-            if question["strict_fp"]:
-                with _errstate(over="raise", divide="raise", invalid="raise"), \
-                        _watch(qid, forbidden, on_violation=violated):
-                    value = _invoke(function, args, protocol)
-            else:
-                with _watch(qid, forbidden, on_violation=violated):
-                    value = _invoke(function, args, protocol)
-        except NotImplementedError:
-            outcomes.append({"raised": "NotImplementedError", "not_implemented": True})
-            continue
-        except BaseException as exc:
-            outcomes.append({"raised": describe(exc)})
-            continue
-        try:
-            outcomes.append({"returned": _encode(value)})
-        except _WireError as exc:
-            outcomes.append({"problem": f"returned {exc}, which cannot be graded"})
-        except BaseException as exc:
-            outcomes.append({"problem": f"returned a value that cannot be read ({describe(exc)})"})
-    report.send({"question": qid, "outcomes": outcomes})
+def run_cell(src, namespace: dict) -> str | None:
+    """Execute one cell; what it raised ("TypeName: message"), or None."""
+    try:
+        exec(compile(python_source(src), "<cell>", "exec"), namespace)
+    except BaseException as exc:  # SystemExit, KeyboardInterrupt and MemoryError included
+        return describe(exc)
+    return None
 
 
 def how_it_ended(status: int) -> str:
@@ -146,58 +105,179 @@ def how_it_ended(status: int) -> str:
     return "ok" if code == 0 else f"exited with code {code}"
 
 
-def ask(question: dict, namespace: dict, report: Reporter) -> None:
+def _collect(fd: int, pid: int) -> tuple[bytes, int]:
+    """What the fork ``pid`` writes to ``fd`` until it has ended (data a process it left behind
+    still holds the pipe for is not waited for), and how it ended."""
+    os.set_blocking(fd, False)
+    data, status, more = bytearray(), None, True
+    while True:
+        _select([fd], [], [], 0.05)
+        while more:
+            try:
+                chunk = _read(fd, 1 << 20)
+            except BlockingIOError:
+                break
+            more = bool(chunk)
+            data += chunk
+            if len(data) > MAX_ANSWER_BYTES:
+                os.kill(pid, signal.SIGKILL)
+                data, more = bytearray(), False
+        if status is None:
+            done, st = _waitpid(pid, os.WNOHANG)
+            if done:
+                status = st
+                continue  # read what it wrote just before it ended
+        if status is not None:
+            return bytes(data), status
+
+
+def _send_and_exit(fd: int, reply: dict) -> None:
+    data = _dumps(reply, separators=(",", ":")).encode()
+    try:
+        while data:
+            data = data[_write(fd, data):]
+    finally:
+        _exit(0)
+
+
+def ask(spec: dict, namespace: dict, channel_fds: tuple[int, ...] = ()) -> dict:
+    """The answer to one question, found in a fork (which may crash without harm). The fork
+    closes ``channel_fds`` (the grader's pipes) before the answer runs, and calls it under the
+    own-work watch: at the first use of off-limits library code, it sends that verdict for
+    every case and ends, before the answer can do anything else."""
+    name = spec["name"]
+    function = namespace.get(name)
+    if function is None:
+        return {"missing": f"no function named {name} is defined"}
+    if not callable(function):
+        return {"problem": f"{name} is a {type(function).__name__}, not a function"}
+    r, w = _pipe()
     try:
         pid = _fork()
     except OSError as exc:  # e.g. the process limit, reached by processes a cell left running
-        report.send({"question": question["id"], "exit": f"not started ({describe(exc)})"})
-        return
+        _close(r)
+        _close(w)
+        return {"exit": f"not started ({describe(exc)})"}
     if pid == 0:
         code = 0
         try:
-            answer(question, namespace, report)
+            for fd in (r, *channel_fds):
+                _close(fd)
+            n = len(spec["cases"])
+
+            def violated(message):
+                _send_and_exit(w, {"outcomes": [{"raised": message}] * n})
+
+            def guard():
+                return _watch(spec["id"], spec["forbidden"], on_violation=violated)
+
+            data = (_dumps(_answer(function, spec["cases"], spec["protocol"], spec["strict_fp"],
+                                   spec["seconds"], wall=False, guard=guard),
+                           separators=(",", ":"))).encode()
+            while data:
+                data = data[_write(w, data):]
         except BaseException:
             code = 70
         finally:
             _exit(code)
-    _, status = _waitpid(pid, 0)
-    report.send({"question": question["id"], "exit": how_it_ended(status)})
+    _close(w)
+    data, status = _collect(r, pid)
+    _close(r)
+    try:  # the first reply counts (an own-work verdict is sent first, by whichever process)
+        reply = _first_document(data.decode())[0] if data else None
+    except (ValueError, RecursionError):
+        reply = None
+    return reply if isinstance(reply, dict) else {"exit": how_it_ended(status)}
 
 
-def main(job_path: str) -> None:
-    with open(job_path, encoding="utf-8") as f:
-        job = json.load(f)
+def _shown_paths() -> list[str]:
+    """What the new root shows: :func:`privileges.needed_paths`, except that of a source checkout
+    holding the package only the package itself is shown (not its tests or solutions)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(package)
+    prefixes = {sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix}
+
+    def inside(p, d):
+        return p == d or p.startswith(d.rstrip(os.sep) + os.sep)
+
+    return [p for p in privileges.needed_paths(package)
+            if inside(p, package) or any(inside(p, d) for d in prefixes) or not inside(p, root)]
+
+
+def confine(setup: dict) -> dict:
+    """Everything the sandbox does to itself before it is ready; returns what it achieved."""
+    privileges.join_cgroups(setup["cgroups"])
+    if setup["leave_group"]:
+        os.setpgid(0, 0)
+    user = setup["user"]
+    failed: list[str] = []
+    if setup["new_root"]:
+        workdir, failed = privileges.new_root(os.getcwd(), _shown_paths(), user and tuple(user),
+                                              setup["tmp_mb"], setup["host_ns"]["mnt"])
+    else:
+        workdir = setup["workdir"]
+    os.chdir(workdir)
+    if user is not None:  # started as root: become the sandbox's own user
+        privileges.drop(*user, setup["processes"])
+        privileges.die_with_parent()  # the change of user cleared unshare's --kill-child
+    elif setup["userns"]:  # root of a user namespace of its own: keep the id, lose the powers
+        privileges.drop_capabilities()
+    set_limits(setup["memory_mb"], setup["cpu_seconds"], setup["file_mb"])
+    own = namespace_ids()
+    return {"namespaces": sorted(n for n, v in setup["host_ns"].items() if v and own[n] != v),
+            "own_user": user is not None, "new_root": setup["new_root"] and not failed,
+            "read_only_failures": failed[:5], "cgroup": setup["cgroup"],
+            "memory_mb": setup["memory_mb"], "processes": setup["processes"],
+            "writable_path": [p for p in sys.path if os.path.exists(p)
+                              and os.access(p, os.W_OK)]}
+
+
+def serve(requests, report: Reporter, tidy) -> None:
+    """Answer requests until the grader closes the pipe."""
+    namespace = {"__name__": "__main__", "__builtins__": builtins,
+                 "display": lambda *objects, **options: None}  # as in Jupyter, minus the output
+    while True:
+        line = requests.readline()
+        if not line:
+            return
+        try:
+            request = _loads(line)
+            token = request["token"]
+        except (ValueError, RecursionError, TypeError, KeyError):
+            continue
+        if "run" in request:
+            error = run_cell(request["run"], namespace)
+            tidy()
+            report.send({"token": token, "error": error})
+        elif "ask" in request:
+            reply = ask(request["ask"], namespace, (requests.fileno(), report.fd))
+            tidy()
+            report.send({"token": token, "answer": reply})
+
+
+def main() -> None:
+    requests = os.fdopen(os.dup(0), "rb")
     report = Reporter(os.dup(1))  # the grader reads this pipe; fd 1 itself goes to /dev/null
+    setup = _loads(requests.readline())
+    achieved = confine(setup)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    if job["leave_group"]:
-        os.setpgid(0, 0)
-    user = job["user"]
-    if user is not None:  # started as root: become the sandbox's own user before anything else
-        uid, gid = user
-        needed = privileges.needed_paths(os.getcwd()) if job["reveal"] else None
-        privileges.drop(uid, gid, job["processes"], needed, os.path.dirname(job_path),
-                        job["host_mount_ns"])
-        privileges.die_with_parent()  # the change of user cleared unshare's --kill-child
-    set_limits(job["memory_mb"], job["cpu_seconds"], job["file_mb"])
+    os.close(devnull)
     # Alone in a PID namespace or under an id of its own, "every process it may signal" is
     # exactly what the submission started: kill those after each cell and each answer.
-    alone = user is not None or os.getpid() == 1
+    alone = setup["user"] is not None or os.getpid() == 1
     if alone:
         privileges.become_reaper()
-    tidy = _kill_leftovers if alone else (lambda: None)
     feedback.GRADING = True  # check(...) cells do nothing here
     # own work: references unreadable, off-limits library code resolved, guards in place
-    ownwork.seal(n for q in job["questions"] for n in q.get("forbidden", ()))
-    report.send({"ready": True})
-    namespace = {"__name__": "__main__", "__builtins__": builtins,
-                 "display": lambda *objects, **options: None}  # as in Jupyter, minus the output
-    run_cells(job["cells"], set(job["skip"]), namespace, report, tidy)
-    for question in job["questions"]:
-        ask(question, namespace, report)
-        tidy()
+    ownwork.seal(setup.get("forbidden", ()))
+    import site
+
+    site.setquit()  # exit() and quit(), which python -S leaves out
+    report.send({"ready": achieved})
+    serve(requests, report, _kill_leftovers if alone else (lambda: None))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main()

@@ -1,20 +1,31 @@
-"""Read a submitted notebook: its bytes (once, read-only), its code cells, and its exercise set.
+"""Read a submitted notebook: its bytes (once, read-only), its code cells, the names its code
+defines at the top level, and its exercise set.
 
 Reading is strict and never executes anything: the file must be UTF-8 JSON in the nbformat 4
 layout. Anything else (a text file, a truncated download, an nbformat 3 notebook) raises
-:class:`SubmissionError` with a message for the report.
+:class:`SubmissionError` with a message for the report. :func:`defined_names` reads the code
+without running it: the grader asks a sandbox only about functions the notebook defines.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Submission", "SubmissionError", "read_submission", "set_name_of"]
+__all__ = ["Submission", "SubmissionError", "read_submission", "set_name_of", "python_source",
+           "defined_names"]
 
 MAX_BYTES = 32 << 20
+#: Cells larger than this are scanned line by line instead of parsed (bounded memory).
+MAX_PARSED = 1 << 20
+
+_MAGIC = re.compile(r"^\s*[%!]")
+_DEFINITION = re.compile(r"^(?:async\s+def|def|class)\s+(\w+)|^(\w+)\s*(?::[^=\n]*)?=(?!=)",
+                         re.MULTILINE)
 
 
 class SubmissionError(ValueError):
@@ -105,3 +116,69 @@ def set_name_of(submission: Submission, known: list[str]) -> str | None:
             return name
     matches = [k for k in known if k in submission.path.name]
     return max(matches, key=len) if matches else None
+
+
+def python_source(src: str) -> str:
+    """IPython magics and shell escapes (``%...``, ``!...``) are not Python: drop them."""
+    return "\n".join("pass" if _MAGIC.match(line) else line for line in src.splitlines())
+
+
+def defined_names(cells: list[str]) -> set[str]:
+    """The names that some code cell binds at its top level: ``def`` and ``class`` statements,
+    assignments and imports, also inside top-level ``if``, ``for``, ``while``, ``with`` and
+    ``try`` blocks (not inside functions or classes, and not through ``exec`` or
+    ``globals()``). A cell that does not parse defines nothing."""
+    names: set[str] = set()
+    for src in cells:
+        src = python_source(src)
+        if len(src) > MAX_PARSED:
+            names.update(a or b for a, b in _DEFINITION.findall(src))
+            continue
+        try:
+            tree = ast.parse(src)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        _bound_by(tree.body, names)
+    return names
+
+
+def _bound_by(statements, names: set[str]) -> None:
+    for s in statements:
+        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(s.name)
+        elif isinstance(s, ast.Assign):
+            for target in s.targets:
+                _targets(target, names)
+        elif isinstance(s, (ast.AnnAssign, ast.AugAssign)):
+            _targets(s.target, names)
+        elif isinstance(s, (ast.Import, ast.ImportFrom)):
+            names.update(a.asname or a.name.split(".")[0] for a in s.names)
+        elif isinstance(s, (ast.For, ast.AsyncFor)):
+            _targets(s.target, names)
+            _bound_by(s.body + s.orelse, names)
+        elif isinstance(s, (ast.If, ast.While)):
+            _bound_by(s.body + s.orelse, names)
+        elif isinstance(s, (ast.With, ast.AsyncWith)):
+            for item in s.items:
+                if item.optional_vars is not None:
+                    _targets(item.optional_vars, names)
+            _bound_by(s.body, names)
+        elif isinstance(s, ast.Try) or type(s).__name__ == "TryStar":
+            for handler in s.handlers:
+                if handler.name:
+                    names.add(handler.name)
+                _bound_by(handler.body, names)
+            _bound_by(s.body + s.orelse + s.finalbody, names)
+        elif isinstance(s, ast.Match):
+            for c in s.cases:
+                _bound_by(c.body, names)
+
+
+def _targets(node, names: set[str]) -> None:
+    if isinstance(node, ast.Name):
+        names.add(node.id)
+    elif isinstance(node, (ast.Tuple, ast.List)):
+        for element in node.elts:
+            _targets(element, names)
+    elif isinstance(node, ast.Starred):
+        _targets(node.value, names)

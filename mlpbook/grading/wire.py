@@ -6,7 +6,10 @@ by ``np.save(..., allow_pickle=False)``, base64-encoded inside ``{"__npy__": ...
 ``np.load(..., allow_pickle=False)``, so an object array can be neither sent nor received.
 
 ``encode`` never calls methods of the value it is given (only exact built-in types and arrays
-are accepted), so encoding a student's return value cannot run the student's code.
+are accepted), so encoding a student's return value cannot run the student's code. Both
+directions bound what they accept, so that nothing received from a sandbox can make the grader
+work without end: at most ``MAX_DEPTH`` levels of nesting, ``MAX_ITEMS`` numbers and items in
+all, integers of at most 64 bits (``10**400`` is refused, not compared).
 """
 
 from __future__ import annotations
@@ -21,10 +24,17 @@ __all__ = ["WireError", "encode", "decode", "dumps", "loads", "roundtrip"]
 
 MAX_DEPTH = 16
 MAX_ITEMS = 2_000_000  # array entries plus list items, over a whole value
+MAX_INT = 2**63  # integers in [-MAX_INT, MAX_INT)
 
 
 class WireError(ValueError):
     """A value that cannot be sent: unsupported type, too big, too deep, or malformed data."""
+
+
+def _checked_int(value: int) -> int:
+    if not -MAX_INT <= value < MAX_INT:
+        raise WireError("an integer of more than 64 bits")
+    return value
 
 
 def _npy_bytes(arr: np.ndarray) -> str:
@@ -41,7 +51,9 @@ def encode(value, _depth: int = 0, _budget: list | None = None):
     if _depth > MAX_DEPTH:
         raise WireError(f"a value nested more than {MAX_DEPTH} levels deep")
     kind = type(value)
-    if value is None or kind in (bool, int, float, str):
+    if kind is int:
+        return _checked_int(value)
+    if value is None or kind in (bool, float, str):
         return value
     if isinstance(value, (np.ndarray, np.generic)):
         arr = np.asarray(value)
@@ -60,6 +72,9 @@ def encode(value, _depth: int = 0, _budget: list | None = None):
     if kind is dict:
         if not all(type(k) is str for k in value):
             raise WireError("a dict with keys that are not strings")
+        budget[0] -= len(value)
+        if budget[0] < 0:
+            raise WireError(f"more than {MAX_ITEMS} items")
         return {"__dict__": {k: encode(v, _depth + 1, budget) for k, v in value.items()}}
     raise WireError(f"a value of type {kind.__name__}")
 
@@ -88,19 +103,35 @@ def _load_npy(text) -> np.ndarray:
         raise WireError(f"malformed array data ({type(exc).__name__})") from None
 
 
-def decode(data):
-    """Inverse of :func:`encode`: arrays come back as arrays, NumPy scalars as NumPy scalars."""
-    if data is None or type(data) in (bool, int, float, str):
+def decode(data, _depth: int = 0, _budget: list | None = None):
+    """Inverse of :func:`encode`: arrays come back as arrays, NumPy scalars as NumPy scalars.
+    Raises :class:`WireError` for anything :func:`encode` would not have produced."""
+    budget = [MAX_ITEMS] if _budget is None else _budget
+    if _depth > MAX_DEPTH:
+        raise WireError(f"a value nested more than {MAX_DEPTH} levels deep")
+    kind = type(data)
+    if kind is int:
+        return _checked_int(data)
+    if data is None or kind in (bool, float, str):
         return data
-    if type(data) is list:
-        return [decode(v) for v in data]
-    if type(data) is dict:
+    if kind is list:
+        budget[0] -= len(data)
+        if budget[0] < 0:
+            raise WireError(f"more than {MAX_ITEMS} items")
+        return [decode(v, _depth + 1, budget) for v in data]
+    if kind is dict:
         if set(data) <= {"__npy__", "scalar"} and "__npy__" in data:
             arr = _load_npy(data["__npy__"])
+            budget[0] -= arr.size
+            if budget[0] < 0:
+                raise WireError(f"more than {MAX_ITEMS} numbers")
             return arr[()] if data.get("scalar") is True and arr.ndim == 0 else arr
         if set(data) == {"__dict__"} and type(data["__dict__"]) is dict:
-            return {k: decode(v) for k, v in data["__dict__"].items()}
-    raise WireError(f"unexpected data of type {type(data).__name__}")
+            budget[0] -= len(data["__dict__"])
+            if budget[0] < 0:
+                raise WireError(f"more than {MAX_ITEMS} items")
+            return {k: decode(v, _depth + 1, budget) for k, v in data["__dict__"].items()}
+    raise WireError(f"unexpected data of type {kind.__name__}")
 
 
 def dumps(value) -> str:

@@ -136,9 +136,11 @@ def verify_order(args, got) -> str | None:
     parents, root = args
     if not isinstance(got, (list, tuple)) or not all(isinstance(n, str) for n in got):
         return "expected a list of node names (strings)"
-    if len(set(got)) != len(got):
-        twice = sorted({n for n in got if got.count(n) > 1})
-        return f"the order lists {twice[0]!r} more than once"
+    if len(set(got)) != len(got):  # linear in len(got): an answer may be millions of names
+        seen, twice = set(), set()
+        for n in got:
+            (twice if n in seen else seen).add(n)
+        return f"the order lists {min(twice)!r} more than once"
     needed = _ancestors(parents, root)
     extra = sorted(set(got) - needed)
     if extra:

@@ -1,0 +1,229 @@
+"""Calling a student's function on the cases of a question: the one implementation that both the
+in-notebook ``check()`` and the grader's sandbox use, so that feedback and grade cannot disagree.
+
+:func:`call_case` calls the function on one case and returns what happened as plain data (the
+wire form of :mod:`mlpbook.grading.wire`); :func:`answer` does it for every case of a question
+under :func:`time_limit`; :func:`read_answer` turns that plain data, which the grader receives from
+a sandbox it does not trust, back into :class:`Answer` (checking everything), and :func:`verdict`
+judges it, so that any failure while judging costs only that question.
+
+Time limits count CPU time (the same work takes the same CPU time on a busy machine), with a
+backstop of :func:`wall_limit` seconds for an answer that waits instead of computing.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import wire
+from .questions import Outcome, Question, Verdict, describe_exception, invoke
+
+__all__ = ["DEFAULT_TIMEOUT", "WALL_FACTOR", "WALL_SLACK", "wall_limit", "timeout_message",
+           "CaseTimeout", "busy_seconds", "time_limit", "encode_cases", "call_case", "answer",
+           "Answer", "read_answer", "verdict"]
+
+#: CPU seconds a cell or a question may use unless the grader is told otherwise (``--timeout``).
+DEFAULT_TIMEOUT = 10.0
+#: An answer that computes nothing (sleeps, waits) is stopped after waiting WALL_FACTOR times
+#: its CPU limit plus WALL_SLACK seconds.
+WALL_FACTOR, WALL_SLACK = 4.0, 2.0
+
+
+def wall_limit(cpu_seconds: float) -> float:
+    """How long an answer with a CPU-time limit of ``cpu_seconds`` may wait."""
+    return WALL_FACTOR * cpu_seconds + WALL_SLACK
+
+
+def timeout_message(seconds: float, waiting: bool = False) -> str:
+    """What a question's status "timeout" says, in the notebook and in the grader's report."""
+    if waiting:
+        return f"waited for {wall_limit(seconds):g} s without computing (sleeping or blocked?)"
+    return f"did not return within {seconds:g} s (an infinite loop?)"
+
+
+class CaseTimeout(BaseException):
+    """Raised in an answer that ran out of time (a BaseException: ``except Exception`` in the
+    answer does not stop it)."""
+
+
+def busy_seconds(tid: int) -> float | None:
+    """Time thread ``tid`` of this process has spent running or ready to run (waiting for a
+    CPU), from /proc (None where the system does not say)."""
+    try:
+        with open(f"/proc/self/task/{tid}/schedstat") as f:
+            run, wait = f.read().split()[:2]
+    except (OSError, ValueError):
+        return None
+    return (int(run) + int(wait)) / 1e9
+
+
+def _watch_waiting(limit: float, stop: threading.Event, main: threading.Thread) -> None:
+    """Signal ``main`` (SIGALRM) once it has waited ``limit`` seconds: wall-clock time in which
+    it was neither running nor ready to run, so that a busy machine does not count."""
+    waited, then, busy = 0.0, time.monotonic(), busy_seconds(main.native_id)
+    while not stop.wait(0.05):
+        now, busy_now = time.monotonic(), busy_seconds(main.native_id)
+        used = busy_now - busy if busy is not None and busy_now is not None else 0.0
+        waited += max(0.0, now - then - used)
+        then, busy = now, busy_now
+        if waited >= limit:
+            signal.pthread_kill(main.ident, signal.SIGALRM)  # again every 50 ms until it stops
+
+
+@contextmanager
+def time_limit(seconds: float, wall: bool = True):
+    """Raise :class:`CaseTimeout` in this thread once the process has used ``seconds`` of CPU
+    time, or (if ``wall``) once this thread has waited for :func:`wall_limit` of them (time in
+    which it was neither running nor ready to run; a busy machine does not count). It is raised
+    again every 50 ms until the block is left, so an answer that catches it once does not escape.
+    Only the main thread receives signals: elsewhere (or where there are no interval timers)
+    this does nothing. The grader's sandbox passes ``wall=False``: the grader itself measures
+    the waiting of all the sandbox's processes."""
+    main = threading.main_thread()
+    if threading.current_thread() is not main or not hasattr(signal, "setitimer"):
+        yield
+        return
+    armed = [True]
+
+    def expire(waiting):
+        def handler(signum, frame):
+            # not inside the own-work watch's code (an exception raised in its profile function
+            # would switch the watch off): the signal comes again 50 ms later
+            if armed[0] and (frame is None or
+                             frame.f_globals.get("__name__") != "mlpbook.grading.ownwork"):
+                raise CaseTimeout(timeout_message(seconds, waiting))
+        return handler
+
+    old = [(signal.SIGPROF, signal.signal(signal.SIGPROF, expire(False))),
+           (signal.SIGALRM, signal.signal(signal.SIGALRM, expire(True)))]
+    stop = threading.Event()
+    watcher = threading.Thread(target=_watch_waiting, args=(wall_limit(seconds), stop, main),
+                               daemon=True)
+    try:
+        signal.setitimer(signal.ITIMER_PROF, seconds, 0.05)
+        if wall:
+            watcher.start()
+        yield
+    finally:
+        armed[0] = False
+        stop.set()
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        if watcher.is_alive():
+            watcher.join()
+        for signum, handler in old:
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+
+
+def encode_cases(question: Question) -> list:
+    """The inputs of every case of ``question`` as plain data (what the sandbox receives)."""
+    return [wire.encode(list(c.args)) for c in question.make_cases()]
+
+
+def call_case(function, args, protocol: str, strict_fp: bool, guard=nullcontext) -> dict:
+    """Call ``function`` on the arguments of one case (fresh objects decoded from plain data) and
+    return what happened as plain data: ``{"returned": <wire data>}``, ``{"raised": "Type:
+    message"}`` (with ``"not_implemented": True`` for NotImplementedError) or ``{"problem":
+    ...}`` when the value cannot be sent back. The call runs inside ``guard()``, a context
+    manager (the own-work watch of :func:`mlpbook.grading.ownwork.watch`, whose
+    :class:`~mlpbook.grading.ownwork.OwnWorkError` becomes ``"raised"``). Only
+    :class:`CaseTimeout` and KeyboardInterrupt pass through."""
+    fp = np.errstate(over="raise", divide="raise", invalid="raise") if strict_fp \
+        else nullcontext()
+    try:
+        with fp, guard():
+            value = invoke(function, args, protocol)
+    except (CaseTimeout, KeyboardInterrupt):
+        raise
+    except NotImplementedError:
+        return {"raised": "NotImplementedError", "not_implemented": True}
+    except BaseException as exc:  # SystemExit and MemoryError included
+        return {"raised": describe_exception(exc)}
+    try:
+        return {"returned": wire.encode(value)}
+    except wire.WireError as exc:
+        return {"problem": f"returned {exc}, which cannot be graded"}
+    except RecursionError:
+        return {"problem": "returned a value nested too deeply"}
+
+
+def answer(function, cases: list, protocol: str, strict_fp: bool, seconds: float,
+           wall: bool = True, guard=nullcontext) -> dict:
+    """Call ``function`` on every encoded case, all within ``seconds`` of CPU time (see
+    :func:`time_limit`), each call inside ``guard()`` (see :func:`call_case`):
+    ``{"outcomes": [one call_case result per case]}`` or ``{"timeout": message}``."""
+    outcomes = []
+    try:
+        with time_limit(seconds, wall):
+            for encoded in cases:
+                outcomes.append(call_case(function, wire.decode(encoded), protocol, strict_fp,
+                                          guard))
+    except CaseTimeout as exc:
+        return {"timeout": str(exc)}
+    return {"outcomes": outcomes}
+
+
+@dataclass
+class Answer:
+    """The answer to one question: ``kind`` is "outcomes" (with ``outcomes``), "missing",
+    "timeout" or "error" (with ``message``)."""
+
+    kind: str
+    message: str = ""
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+def _text(value, limit: int = 500) -> str | None:
+    return value[:limit] if isinstance(value, str) else None
+
+
+def _outcome(data) -> Outcome:
+    if not isinstance(data, dict):
+        return Outcome(problem="the sandbox sent a malformed result")
+    if "returned" in data:
+        try:
+            return Outcome(returned=wire.decode(data["returned"]))
+        except wire.WireError as exc:
+            return Outcome(problem=f"returned {exc}, which cannot be graded")
+        except RecursionError:
+            return Outcome(problem="returned a value nested too deeply")
+    if _text(data.get("raised")) is not None:
+        not_implemented = data.get("not_implemented") is True and \
+            data["raised"] == "NotImplementedError"
+        return Outcome(raised=_text(data["raised"]), not_implemented=not_implemented)
+    if _text(data.get("problem")) is not None:
+        return Outcome(problem=_text(data["problem"]))
+    return Outcome(problem="the sandbox sent a malformed result")
+
+
+def read_answer(data, n_cases: int) -> Answer:
+    """The :class:`Answer` in plain data from :func:`answer` (or from a sandbox, which may send
+    anything: whatever is malformed becomes an error)."""
+    if not isinstance(data, dict):
+        return Answer("error", "the sandbox sent a malformed answer")
+    if _text(data.get("missing"), 200) is not None:
+        return Answer("missing", f"not attempted: {_text(data['missing'], 200)}")
+    if _text(data.get("timeout")) is not None:
+        return Answer("timeout", _text(data["timeout"]))
+    if _text(data.get("problem")) is not None:
+        return Answer("error", _text(data["problem"]))
+    outcomes = data.get("outcomes")
+    if isinstance(outcomes, list) and len(outcomes) == n_cases:
+        return Answer("outcomes", outcomes=[_outcome(o) for o in outcomes])
+    return Answer("error", f"the sandbox sent a malformed answer (expected results for "
+                           f"{n_cases} cases)")
+
+
+def verdict(question: Question, found: Answer) -> Verdict:
+    """Judge ``found``; a failure while judging costs this question only (status error)."""
+    if found.kind != "outcomes":
+        return Verdict(found.kind, 0, found.message)
+    try:
+        return question.judge(found.outcomes)
+    except Exception as exc:  # e.g. a value the comparison cannot handle
+        return Verdict("error", 0, f"the answer could not be judged ({describe_exception(exc)})")
