@@ -1,4 +1,4 @@
-"""Activation functions as layers (seed 001 §5.3, seed 000 §4.3).
+"""Activation functions as layers ([MEDL] §5.3, [FCNN web] §4.3).
 
 A scalar activation σ acts on every entry: ``a = σ(z)`` (5.3). Its backward pass multiplies the
 upstream gradient by σ'(z) entry by entry, which is ``δ = Diag(σ'(z)) ζ`` of (5.31). Each scalar

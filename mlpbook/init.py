@@ -1,4 +1,4 @@
-"""Weight initialisers (seed 001 §5.5).
+"""Weight initialisers ([MEDL] §5.5).
 
 Every initialiser has the signature ``f(shape, rng=None, dtype=np.float64) -> array``. For a dense
 layer ``shape == (N_out, N_in)`` as in the book, so ``N_in = shape[1]`` and ``N_out = shape[0]``.

@@ -1,8 +1,8 @@
-"""Loss functions C(ŷ, y) and their gradients ∂C/∂ŷ (seed 004; seed 001 §3.3, (5.20)).
+"""Loss functions C(ŷ, y) and their gradients ∂C/∂ŷ ([Peeters]; [MEDL] §3.3, (5.20)).
 
 Each loss has ``forward(output, target) -> float`` and ``backward() -> ∂C/∂output``. The loss of
 one sample is summed over its outputs; ``reduction="mean"`` (default) averages it over the batch,
-``reduction="sum"`` adds it up, as the slides of seed 002 do.
+``reduction="sum"`` adds it up, as the slides of [DNN slides] do.
 
 Per-sample losses and gradients with respect to the output:
 

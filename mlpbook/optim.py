@@ -1,4 +1,4 @@
-"""Optimizers and gradient clipping (seed 004 "alternatives to gradient descent"; seed 001 §5.7).
+"""Optimizers and gradient clipping ([Peeters] "alternatives to gradient descent"; [MEDL] §5.7).
 
 An optimizer holds a list of parameters (``model.parameters()``: objects with ``.name``,
 ``.value`` and ``.grad``) and updates every ``.value`` in place with ``step()``, using the
@@ -7,8 +7,8 @@ learning rate ``lr``, t the number of steps taken so far (starting at 1).
 
 ==============  ==========================================================================
 ``SGD``         θ ← θ − α g
-``Momentum``    V ← βV + (1−β) g;   θ ← θ − α V                         (seed 004)
-``Nesterov``    the same with g taken at the look-ahead point θ − αβV        (seed 004)
+``Momentum``    V ← βV + (1−β) g;   θ ← θ − α V                         ([Peeters])
+``Nesterov``    the same with g taken at the look-ahead point θ − αβV        ([Peeters])
 ``AdaGrad``     G ← G + g²;   θ ← θ − α g / (√G + ε)                    (as torch.optim.Adagrad)
 ``AdaDelta``    Zeiler (2012): step size from running averages of g² and of past steps
 ``RMSprop``     S ← ρS + (1−ρ) g²;   θ ← θ − α g / (√S + ε)              (as torch.optim.RMSprop)
@@ -145,7 +145,7 @@ class SGD(Optimizer):
 
 
 class Momentum(Optimizer):
-    """Gradient descent with momentum in the form of seed 004:
+    """Gradient descent with momentum in the form of [Peeters]:
 
         V ← βV + (1 − β) g,    θ ← θ − α V.
 
@@ -166,7 +166,7 @@ class Momentum(Optimizer):
 
 
 class Nesterov(Optimizer):
-    """Nesterov accelerated gradient in the form of seed 004:
+    """Nesterov accelerated gradient in the form of [Peeters]:
 
         V[t] = βV[t-1] + (1 − β) ∇C(θ[t-1] − αβV[t-1]),    θ[t] = θ[t-1] − αV[t].
 
