@@ -28,12 +28,55 @@ block.
 A use is recorded at once and fails the case even when the answer catches the exception
 raised at the forbidden call: the ``with`` block then raises :class:`OwnWorkError` whatever the
 answer did, and a callback (``on_violation``, used by the sandbox) reports it before the answer
-can do anything else. While an answer is watched, an audit hook (installed once, before any
-submitted code runs in the grader's sandbox) also rejects what would take code out of sight:
-switching the profile function off (``sys.setprofile``, ``sys.settrace``), starting a thread,
-running another program (``subprocess``, ``os.exec*``, ``os.system``), loading new C symbols
-(``ctypes``), walking the garbage collector, and importing a loaded module afresh. If the
-profile function is gone when the answer returns, the case fails too.
+can do anything else. While an answer is watched, an audit hook (installed when this module is
+imported, before any submitted code runs in the grader's sandbox) also rejects what would take
+code out of sight: switching the profile or trace function (``sys.setprofile``,
+``sys.settrace``), adding an audit hook, walking the garbage collector, ctypes (all but reading
+memory), running another
+program (``subprocess``, ``os.exec*``, ``os.system``), sending signals and importing a loaded
+module afresh; the profile function rejects starting a thread and setting up signals or the
+garbage collector (seen as calls of those C functions). A trace function is suspended and
+automatic garbage collection paused for the duration (both would run code unseen: the profile
+function sees nothing inside a trace function, a finalizer or a callback that runs while it
+runs itself). If the profile function is gone when the answer returns, the case fails too.
+
+What the watch defends against
+------------------------------
+The answer runs in the same interpreter as the watch, so it can read everything the watch holds.
+The watch therefore keeps nothing that the answer could change and that the verdict depends on:
+
+- the functions that run while an answer is watched read no global name and no builtin (module
+  attributes, ``sys.modules`` and ``builtins`` can be rebound by anyone) and keep no closure
+  (cells can be set without an audit event); what they use is bound in their defaults when this
+  module is imported, and the audit hook refuses to change their ``__code__`` or
+  ``__defaults__``. ``watch`` itself is such a function, bound to its kit (a method of a tuple);
+- the off-limits code is held in frozensets, compared by id, by an exact digest and by the
+  structural fingerprint; the cache of verdicts is a C lru cache keyed by code ids (its entries
+  are out of reach without the garbage collector);
+- a use advances an ``itertools.count``, which nothing can set back, so a recorded violation
+  stays recorded; the messages only word it;
+- which watch is open in which thread is known only to the audit hook, and only the exit called
+  by the ``with`` statement (from the frame that called ``watch``) may close it;
+- nothing of the watch's runs a method of an object the answer handed it (a path object, a
+  constant in a code object, an argument of an audit event) unless its type is exactly a builtin
+  one, so no code of the answer's runs where the profile function cannot see it;
+- in the sandbox, :func:`seal` hands the tables of the questions to come to the audit hook before
+  any submitted code runs; from then on they are the only ones the watch uses, so a cell that
+  rewrites this module, the library or ``sys.modules`` changes nothing.
+
+What it cannot defend against
+-----------------------------
+Checking inside the process is not isolation. Code that can write any memory (ctypes,
+a C extension built by the answer, a bug in CPython) defeats it; the watch therefore refuses
+ctypes (all but reading memory) while watched and, once sealed, at all, and leaves other
+processes to the sandbox. In the
+student's own kernel (``check``), cells run unwatched before ``check`` and may rewrite this
+module, install an audit hook or a thread that works unseen, or prepare objects with the garbage
+collector: ``check`` is feedback, and the grade is decided in the sandbox, where those routes are
+sealed. The sandbox's own trusted code (the module that calls ``watch``, its reports) is as
+reachable from a cell as any other Python code; guarding it is the sandbox's job, not this
+module's. Signals sent to the answer's process from outside (another process left running) run
+their handlers unseen if they arrive while the profile function runs.
 
 In the grader's sandbox, :func:`seal` additionally makes the reference answers and the source
 of the loaded library unreadable (see its docstring). ``check(...)`` in the student's own
@@ -89,6 +132,13 @@ _DENIED_WHILE_WATCHED = {
 _DENIED_WHEN_SEALED = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
                        "sys.addaudithook", "gc.get_objects", "gc.get_referrers",
                        "gc.get_referents")
+
+
+#: ctypes events that neither write memory nor reach objects by address (reading may crash the
+#: process, which costs only the answer or cell that does it)
+_CTYPES_HARMLESS = frozenset({"ctypes.string_at", "ctypes.wstring_at", "ctypes.get_errno",
+                              "ctypes.set_errno", "ctypes.get_last_error", "ctypes.set_last_error",
+                              "ctypes.create_string_buffer", "ctypes.create_unicode_buffer"})
 
 
 def _c_functions() -> tuple:
@@ -326,23 +376,22 @@ def _strike(state, what, next=next, Exception=Exception, OwnWorkError=OwnWorkErr
 
 
 _REFUSED_C = _c_functions()
-_REFUSED_C_IDS = frozenset(id(f) for f, _ in _REFUSED_C)
+# (C functions hash and compare by identity: no code of the answer's runs in the lookup)
+_REFUSED_C_SET = frozenset(f for f, _ in _REFUSED_C)
 
 
 def _profile(state, frame, event, arg, id=id, strike=_strike, Exception=Exception,
-             refused=_REFUSED_C_IDS, named=_REFUSED_C):
+             refused=_REFUSED_C_SET, named=_REFUSED_C):
     if event == "call":
-        slot = state[2]
+        code = frame.f_code
+        state[2][0] = code  # (the cache keeps it alive: no code is freed in here)
         try:
-            code = frame.f_code
-            slot[0] = code
             name = state[1](id(code))[1]
         except Exception:
             name = "code the grader could not inspect"
-        slot[0] = None
         if name is not None:
             strike(state, name)
-    elif event == "c_call" and id(arg) in refused:
+    elif event == "c_call" and arg in refused:
         for f, what in named:
             if f is arg:
                 strike(state, what)
@@ -422,7 +471,7 @@ def _hook(registry, event, args, get_ident=_thread.get_ident, getframe=sys._getf
           tuple=tuple, list=list, str=str, bytes=bytes, int=int, len=len, id=id, all=all,
           strike=_strike, combine=_combine, exit_code=_exit.__code__,
           denied=frozenset(_DENIED_WHILE_WATCHED), named=_DENIED_PAIRS,
-          denied_sealed=frozenset(_DENIED_WHEN_SEALED), repr=repr,
+          denied_sealed=frozenset(_DENIED_WHEN_SEALED), repr=repr, harmless=_CTYPES_HARMLESS,
           fsdecode=os.fsdecode, stat=os.stat, realpath=os.path.realpath, sep=os.sep,
           OSError=OSError, TypeError=TypeError, ValueError=ValueError,
           PermissionError=PermissionError, ImportError=ImportError):
@@ -467,7 +516,7 @@ def _hook(registry, event, args, get_ident=_thread.get_ident, getframe=sys._getf
             for e, said in named:
                 if e == event:
                     what = said
-        if what is None and event.startswith("ctypes."):
+        if what is None and event.startswith("ctypes.") and event not in harmless:
             what = "raw memory access (ctypes)"
         if what is None and event == "import" and args and type(args[0]) is str \
                 and args[0] in state[7]:
@@ -492,7 +541,7 @@ def _hook(registry, event, args, get_ident=_thread.get_ident, getframe=sys._getf
     elif event == "import" and args and type(args[0]) is str and (
             args[0] in sealed[2] or args[0].startswith("mlpbook.grading.sets")):
         raise ImportError(f"{args[0]} may not be imported (again) by submitted code")
-    elif event in denied_sealed or event.startswith("ctypes."):
+    elif event in denied_sealed or event.startswith("ctypes.") and event not in harmless:
         raise PermissionError(f"submitted code may not do this in the grader ({event})")
 
 
@@ -558,8 +607,8 @@ def seal(forbidden: Iterable[str] = ()) -> None:
       (nor of any other copy of it, by path or through a link) can be opened;
     - the source of every library module loaded so far (structural matching would catch its
       rebuilt functions anyway; this stops the reading);
-    - running other programs and ctypes (a program started from the sandbox would not be
-      watched; ctypes reads and writes any memory);
+    - running other programs and ctypes, all but reading memory (a program started from the
+      sandbox would not be watched; ctypes writes any memory);
     - audit hooks and the garbage collector's walks (a hook runs unseen by the profile
       function; the walks reach the hook's own state);
     - a fresh import of a loaded module.
