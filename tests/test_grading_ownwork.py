@@ -31,7 +31,16 @@ SANDBOX.update(switch_off=OWN + "switching off the grader's watch (sys.setprofil
                thread=OWN + "starting a thread is not allowed in this answer",
                subprocess=OWN + "running another program is not allowed in this answer",
                source_exec="raised NameError: name 'Layer' is not defined",
-               reload="raised NameError: name 'Layer' is not defined")
+               reload="raised NameError: name 'Layer' is not defined",
+               module_state=OWN + "switching off the grader's watch (sys.setprofile) is not "
+               "allowed in this answer",
+               module_globals=OWN + "switching off the grader's watch (sys.setprofile) is not "
+               "allowed in this answer",
+               function_code=OWN + "changing the grader's watch is not allowed in this answer",
+               ctypes_memory=OWN + "raw memory access (ctypes) is not allowed in this answer")
+# attacks prepared by a cell, which rewrite the whole process: in the student's own kernel they
+# also fool check() (feedback: the kernel is the student's); the sandbox is what counts
+KERNEL_WIDE = ("cell_monkeypatch", "audit_hook")
 
 CHECK_PATH = """
 import json, sys
@@ -74,7 +83,8 @@ def check_path(qids: list[str], paths: list[Path]) -> dict:
 
 @pytest.fixture(scope="module")
 def checked_attacks():
-    order = sorted(ATTACKS, key=lambda n: n in ("reload", "source_exec", "pasted_source"))
+    order = sorted((n for n in ATTACKS if n not in KERNEL_WIDE),
+                   key=lambda n: n in ("reload", "source_exec", "pasted_source"))
     return check_path(["06.dense_backward"], [FIXTURES / "attacks" / f"{n}.ipynb" for n in order])
 
 
@@ -95,7 +105,7 @@ def test_attack_fails_in_the_sandbox_and_building_blocks_stay_usable(graded_atta
     assert questions["06.mlp_gradients"]["status"] == "passed"
 
 
-@pytest.mark.parametrize("name", ATTACKS)
+@pytest.mark.parametrize("name", [n for n in ATTACKS if n not in KERNEL_WIDE])
 def test_attack_passes_check_without_the_guard_and_fails_with_it(checked_attacks, name):
     bare = checked_attacks["06.dense_backward", name, False]
     assert bare[0] == "passed", bare  # the attack works when nothing watches
@@ -105,6 +115,13 @@ def test_attack_passes_check_without_the_guard_and_fails_with_it(checked_attacks
         assert status == "error" and "EOFError" in message
     else:
         assert status == "failed" and message.splitlines()[-1].startswith(OWN)
+
+
+@pytest.mark.parametrize("name", KERNEL_WIDE)
+def test_kernel_wide_attacks_work_when_nothing_watches(name):
+    """So that their failure in the sandbox is the guard's doing."""
+    bare = check_path(["06.dense_backward"], [FIXTURES / "attacks" / f"{name}.ipynb"])
+    assert bare["06.dense_backward", name, False][0] == "passed"
 
 
 def test_the_lazy_submissions_score_at_most_a_tenth():
@@ -191,11 +208,13 @@ def test_a_structural_match_never_rejects_an_allowed_building_block():
     are matched by identity only."""
     import mlpbook as mb
 
-    codes, prints = ownwork._table(("mlpbook.Sigmoid",))
+    names = ("mlpbook.Sigmoid",)
+    ids, exacts, prints, *_ = ownwork._combine(names, ownwork._table(names))
     for name in ("forward", "backward", "function", "derivative"):
         code = getattr(mb.Tanh, name).__code__
         fp = ownwork.fingerprint(code)
-        assert code not in codes and (fp is None or fp not in prints)
+        assert id(code) not in ids and ownwork._digest(code, True) not in exacts
+        assert fp is None or fp not in prints
     with ownwork.watch("99.t", ("mlpbook.Sigmoid",)):
         mb.Tanh().forward(np.zeros((2, 2)))  # allowed: no error
     with pytest.raises(ownwork.OwnWorkError, match="mlpbook.Sigmoid is not allowed"):
@@ -218,6 +237,57 @@ def test_a_caught_violation_still_fails_and_is_reported_once():
     assert reports == [ownwork.PREFIX + "99.t must be your own code: mlpbook.Dropout is not "
                        "allowed in this answer"]
     assert sys.getprofile() is None  # the watch cleaned up after itself
+
+
+def _globals_read(code) -> set:
+    import dis
+    import types
+
+    found = {i.argval for i in dis.get_instructions(code)
+             if i.opname in ("LOAD_GLOBAL", "LOAD_NAME", "STORE_GLOBAL", "DELETE_GLOBAL")}
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            found |= _globals_read(const)
+    return found
+
+
+def test_the_watch_reads_nothing_submitted_code_can_rebind():
+    """The functions that run while an answer is watched read no global name (module globals
+    and builtins can be rebound by anyone) and keep no closure cells (whose contents can be
+    set without an audit event)."""
+    for f in ownwork._BOUND:
+        assert _globals_read(f.__code__) == set(), f.__name__
+        assert f.__closure__ is None, f.__name__
+        assert f.__kwdefaults__ is None, f.__name__  # (a dict: mutable)
+    assert ownwork.watch.__func__ is ownwork._watch
+
+
+def test_the_watch_cannot_be_rewritten_nor_ended_early_nor_nested():
+    import mlpbook as mb
+
+    with pytest.raises(PermissionError, match="cannot be changed"):
+        ownwork._profile.__defaults__ = None
+    assert ownwork._profile.__defaults__ is not None
+    def answer():  # (called from the with statement's frame, as the sandbox calls answers)
+        profile = sys.getprofile()
+        context = (profile.__self__, profile, None, None, True)
+        try:  # the watch's exit, called from the answer instead of the with statement
+            ownwork._exit(context, None, None, None)
+        except ownwork.OwnWorkError:
+            pass
+        try:  # a watch inside the watch, with nothing off limits
+            with ownwork.watch("99.t", ()):
+                mb.Dropout(0.5)
+        except ownwork.OwnWorkError:
+            pass
+        assert sys.getprofile() is profile
+
+    reports = []
+    with pytest.raises(ownwork.OwnWorkError, match="switching off the grader's watch is not"):
+        with ownwork.watch("99.t", ("mlpbook.Dropout",), on_violation=reports.append):
+            answer()
+    assert len(reports) == 1
+    assert sys.getprofile() is None
 
 
 def test_statement_lines():

@@ -28,12 +28,55 @@ block.
 A use is recorded at once and fails the case even when the answer catches the exception
 raised at the forbidden call: the ``with`` block then raises :class:`OwnWorkError` whatever the
 answer did, and a callback (``on_violation``, used by the sandbox) reports it before the answer
-can do anything else. While an answer is watched, an audit hook (installed once, before any
-submitted code runs in the grader's sandbox) also rejects what would take code out of sight:
-switching the profile function off (``sys.setprofile``, ``sys.settrace``), starting a thread,
-running another program (``subprocess``, ``os.exec*``, ``os.system``), loading new C symbols
-(``ctypes``), walking the garbage collector, and importing a loaded module afresh. If the
-profile function is gone when the answer returns, the case fails too.
+can do anything else. While an answer is watched, an audit hook (installed when this module is
+imported, before any submitted code runs in the grader's sandbox) also rejects what would take
+code out of sight: switching the profile or trace function (``sys.setprofile``,
+``sys.settrace``), adding an audit hook, walking the garbage collector, ctypes (all but reading
+memory), running another
+program (``subprocess``, ``os.exec*``, ``os.system``), sending signals and importing a loaded
+module afresh; the profile function rejects starting a thread and setting up signals or the
+garbage collector (seen as calls of those C functions). A trace function is suspended and
+automatic garbage collection paused for the duration (both would run code unseen: the profile
+function sees nothing inside a trace function, a finalizer or a callback that runs while it
+runs itself). If the profile function is gone when the answer returns, the case fails too.
+
+What the watch defends against
+------------------------------
+The answer runs in the same interpreter as the watch, so it can read everything the watch holds.
+The watch therefore keeps nothing that the answer could change and that the verdict depends on:
+
+- the functions that run while an answer is watched read no global name and no builtin (module
+  attributes, ``sys.modules`` and ``builtins`` can be rebound by anyone) and keep no closure
+  (cells can be set without an audit event); what they use is bound in their defaults when this
+  module is imported, and the audit hook refuses to change their ``__code__`` or
+  ``__defaults__``. ``watch`` itself is such a function, bound to its kit (a method of a tuple);
+- the off-limits code is held in frozensets, compared by id, by an exact digest and by the
+  structural fingerprint; the cache of verdicts is a C lru cache keyed by code ids (its entries
+  are out of reach without the garbage collector);
+- a use advances an ``itertools.count``, which nothing can set back, so a recorded violation
+  stays recorded; the messages only word it;
+- which watch is open in which thread is known only to the audit hook, and only the exit called
+  by the ``with`` statement (from the frame that called ``watch``) may close it;
+- nothing of the watch's runs a method of an object the answer handed it (a path object, a
+  constant in a code object, an argument of an audit event) unless its type is exactly a builtin
+  one, so no code of the answer's runs where the profile function cannot see it;
+- in the sandbox, :func:`seal` hands the tables of the questions to come to the audit hook before
+  any submitted code runs; from then on they are the only ones the watch uses, so a cell that
+  rewrites this module, the library or ``sys.modules`` changes nothing.
+
+What it cannot defend against
+-----------------------------
+Checking inside the process is not isolation. Code that can write any memory (ctypes,
+a C extension built by the answer, a bug in CPython) defeats it; the watch therefore refuses
+ctypes (all but reading memory) while watched and, once sealed, at all, and leaves other
+processes to the sandbox. In the
+student's own kernel (``check``), cells run unwatched before ``check`` and may rewrite this
+module, install an audit hook or a thread that works unseen, or prepare objects with the garbage
+collector: ``check`` is feedback, and the grade is decided in the sandbox, where those routes are
+sealed. The sandbox's own trusted code (the module that calls ``watch``, its reports) is as
+reachable from a cell as any other Python code; guarding it is the sandbox's job, not this
+module's. Signals sent to the answer's process from outside (another process left running) run
+their handlers unseen if they arrive while the profile function runs.
 
 In the grader's sandbox, :func:`seal` additionally makes the reference answers and the source
 of the loaded library unreadable (see its docstring). ``check(...)`` in the student's own
@@ -45,46 +88,71 @@ says is feedback and the grade is decided in the sandbox.
 from __future__ import annotations
 
 import _thread
-import builtins
+import gc
 import hashlib
+import itertools
 import os
+import signal
 import sys
-import threading
 import types
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
-from functools import cache
+from functools import _CacheInfo, _lru_cache_wrapper, cache
 from importlib import import_module
 
+try:
+    import _posixsubprocess
+except ImportError:  # pragma: no cover - not on POSIX
+    _posixsubprocess = None
+
 __all__ = ["OwnWorkError", "PREFIX", "MIN_UNITS", "watch", "seal", "codes_of", "statement",
-           "check_names"]
+           "check_names", "fingerprint"]
 
 #: What a violation's outcome starts with (the judge reports it as "failed").
 PREFIX = "OwnWorkError: "
 #: Code objects at least this long (in 2-byte bytecode units) are also matched by structure.
 MIN_UNITS = 24
 
-# Captured when this module is imported, before any submitted code runs.
-_setprofile, _getprofile, _write, _stat = sys.setprofile, sys.getprofile, os.write, os.stat
-_get_ident, _isinstance, _Exception = _thread.get_ident, builtins.isinstance, Exception
-_start_new_thread = _thread.start_new_thread
-
+#: Audit events refused while an answer is watched: {event: what the message calls it}.
 _DENIED_WHILE_WATCHED = {
     "sys.setprofile": "switching off the grader's watch (sys.setprofile)",
     "sys.settrace": "sys.settrace",
+    "sys.addaudithook": "adding an audit hook",
     "subprocess.Popen": "running another program",
     "os.system": "running another program",
     "os.exec": "running another program",
     "os.posix_spawn": "running another program",
     "os.spawn": "running another program",
-    "ctypes.dlopen": "loading C code (ctypes)",
-    "ctypes.dlsym": "loading C code (ctypes)",
+    "os.kill": "sending a signal",
+    "os.killpg": "sending a signal",
     "gc.get_objects": "walking the garbage collector",
     "gc.get_referrers": "walking the garbage collector",
     "gc.get_referents": "walking the garbage collector",
 }
+#: ... and refused for good once the sandbox is sealed (cells included).
 _DENIED_WHEN_SEALED = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
-                       "ctypes.dlopen", "ctypes.dlsym")
+                       "sys.addaudithook", "gc.get_objects", "gc.get_referrers",
+                       "gc.get_referents")
+
+
+#: ctypes events that neither write memory nor reach objects by address (reading may crash the
+#: process, which costs only the answer or cell that does it)
+_CTYPES_HARMLESS = frozenset({"ctypes.string_at", "ctypes.wstring_at", "ctypes.get_errno",
+                              "ctypes.set_errno", "ctypes.get_last_error", "ctypes.set_last_error",
+                              "ctypes.create_string_buffer", "ctypes.create_unicode_buffer"})
+
+
+def _c_functions() -> tuple:
+    """(C function, what the message calls it) refused while watched; seen as profile "c_call"
+    events, so that no module attribute (``_thread.start_new_thread = ...``) matters."""
+    found = [(_thread.start_new_thread, "starting a thread"),
+             (getattr(_thread, "start_new", None), "starting a thread"),
+             (getattr(_thread, "start_joinable_thread", None), "starting a thread"),
+             (getattr(_posixsubprocess, "fork_exec", None), "running another program"),
+             (gc.enable, "switching the garbage collector on"),
+             (signal.signal, "installing a signal handler")]
+    for name in ("setitimer", "alarm", "raise_signal", "pthread_kill", "set_wakeup_fd"):
+        found.append((getattr(signal, name, None), "raising a signal"))
+    return tuple((f, what) for f, what in found if f is not None)
 
 
 class OwnWorkError(Exception):
@@ -165,59 +233,222 @@ def check_names(names: Iterable[str]) -> None:
     codes_of(names)
 
 
+# Everything below that runs while an answer is watched is "bound": it reads no global name (not
+# even a builtin) and keeps no closure, only its own arguments and default values, all bound
+# when this module is imported, before any submitted code runs. A function's ``__code__`` and
+# ``__defaults__`` cannot be replaced without the audit event ``object.__setattr__``, which the
+# audit hook refuses for these functions; its defaults are tuples, frozensets, strings, numbers,
+# C functions or other bound functions, none of which submitted code can change. Module
+# attributes, classes and dicts are never consulted, since submitted code can rewrite all of
+# them (a class's ``__dict__`` too, through ``mappingproxy.__eq__``). Nothing bound calls a
+# method of an object it was handed unless its type is exactly a builtin one, so no code of the
+# answer's runs inside the profile function or the audit hook, where it would not be seen.
+# tests/test_grading_ownwork.py checks that none of them loads a global name.
+
 # structure ---------------------------------------------------------------------------------
-def _shape(code: types.CodeType) -> tuple:
-    consts = list(code.co_consts)
-    if consts and isinstance(consts[0], str):
-        consts = consts[1:]  # the docstring (or a first string constant): never telling
-    return (code.co_code, code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount,
-            code.co_flags, code.co_names,
-            tuple(_shape(c) if isinstance(c, types.CodeType) else (type(c).__name__, repr(c))
-                  for c in consts))
+def _digest(code, exact, sha256=hashlib.sha256, repr=repr, type=type, tuple=tuple,
+            sorted=sorted, len=len, str=str, bytes=bytes, int=int, float=float, complex=complex,
+            bool=bool, frozenset=frozenset, CodeType=types.CodeType, min_units=MIN_UNITS):
+    """A digest of what ``code`` does: its bytecode, constants and the names it uses, and with
+    ``exact`` also its own names, file and first line (None for a structural digest of code too
+    short to tell apart). Constants of other types than the builtin ones count as "?"."""
+    def text(s):
+        return s if type(s) is str else "?"
+
+    def const(c):
+        t = type(c)
+        if t is CodeType:
+            return shape(c)
+        if t is str or t is bytes or t is int or t is float or t is complex or t is bool \
+                or c is None or c is ...:
+            return repr(c)
+        if t is tuple:
+            return tuple(const(x) for x in c)
+        if t is frozenset:
+            return ("frozenset",) + tuple(sorted(repr(const(x)) for x in c))
+        return "?"
+
+    def shape(c):
+        consts = c.co_consts
+        if consts and type(consts[0]) is str:
+            consts = consts[1:]  # the docstring (or a first string constant): never telling
+        out = (c.co_code, c.co_argcount, c.co_posonlyargcount, c.co_kwonlyargcount, c.co_flags,
+               c.co_names, tuple(const(x) for x in consts))
+        if exact:
+            out += (text(c.co_name), text(c.co_qualname), text(c.co_filename), c.co_firstlineno,
+                    c.co_varnames)
+        return out
+
+    if not exact and len(code.co_code) // 2 < min_units:
+        return None
+    return sha256(repr(shape(code)).encode()).digest()
 
 
 def fingerprint(code: types.CodeType) -> bytes | None:
     """A digest of what ``code`` does (None for code too short to tell apart)."""
-    if len(code.co_code) // 2 < MIN_UNITS:
-        return None
-    return hashlib.sha256(repr(_shape(code)).encode()).digest()
+    return _digest(code, False)
 
 
-@cache
-def _library_fingerprints(modules: frozenset) -> dict[bytes, int]:
-    """{fingerprint: how many code objects of the loaded library have it}."""
-    count: dict[bytes, int] = {}
-    for name in modules:
-        module = sys.modules.get(name)
-        if module is None:
-            continue
-        for f in _functions_of(module):
-            for code in _nested(f.__code__):
-                fp = fingerprint(code)
-                if fp is not None:
-                    count[fp] = count.get(fp, 0) + 1
-    return count
-
-
-@cache
-def _table(names: tuple[str, ...]) -> tuple[dict, dict]:
-    """(codes, fingerprints) of the forbidden names; a fingerprint shared with allowed library
-    code is left out."""
-    codes = codes_of(names)
-    library = _library_fingerprints(frozenset(
-        m for m in list(sys.modules) if m == "mlpbook" or m.startswith("mlpbook.")
-        and not m.startswith("mlpbook.grading")))
-    mine: dict[bytes, int] = {}
-    for code in codes:
-        fp = fingerprint(code)
+def _combine(names, entries, extra=(), dict=dict, set=set, id=id, len=len, frozenset=frozenset,
+             tuple=tuple, ValueError=ValueError):
+    """The tables of one watch, from the entries of its off-limits names (see :func:`_entry`)
+    and ``extra`` ((code, name) pairs matched by identity and exact copies only):
+    (ids of the code objects, exact digests, fingerprints, ((id or digest, name), ...),
+    co_code lengths, the code objects). A fingerprint that allowed library code also has is
+    left out."""
+    found, library = {}, {}
+    for name in names:
+        for entry in entries:
+            if entry[0] == name:
+                for code, fp, exact in entry[1]:
+                    if id(code) not in found:
+                        found[id(code)] = (code, fp, exact, name)
+                for fp, n in entry[2]:
+                    library[fp] = n
+                break
+        else:
+            raise ValueError(f"the off-limits name {name!r} was not sealed in this process")
+    for code, exact, name in extra:
+        if id(code) not in found:
+            found[id(code)] = (code, None, exact, name)
+    mine = {}
+    for _, fp, _, _ in found.values():
         if fp is not None:
             mine[fp] = mine.get(fp, 0) + 1
-    prints = {}
-    for code, name in codes.items():
-        fp = fingerprint(code)
+    named, prints, sizes = [], set(), set()
+    for key, (code, fp, exact, name) in found.items():
+        named += [(key, name), (exact, name)]
+        sizes.add(len(code.co_code))
         if fp is not None and library.get(fp, 0) <= mine[fp]:
-            prints.setdefault(fp, name)
-    return codes, prints
+            prints.add(fp)
+            named.append((fp, name))
+    exacts = frozenset(exact for code, fp, exact, name in found.values())
+    return (frozenset(found), exacts, frozenset(prints), tuple(named), frozenset(sizes),
+            tuple(code for code, fp, exact, name in found.values()))
+
+
+def _classify(context, key, id=id, len=len, digest=_digest, ValueError=ValueError):
+    """(code, the off-limits name it belongs to or None) for the code object in ``slot[0]``,
+    whose id is ``key``. Called through a per-watch cache keyed by the id, which keeps the code
+    alive (so that no other code gets its id while the watch lasts)."""
+    tables, slot = context
+    code = slot[0]
+    if id(code) != key:
+        raise ValueError("the grader's watch was handed the wrong code object")
+    ids, exacts, prints, named, sizes, _ = tables
+    hit = key if key in ids else None
+    if hit is None and len(code.co_code) in sizes:
+        exact = digest(code, True)
+        if exact in exacts:
+            hit = exact
+        else:
+            fp = digest(code, False)
+            if fp is not None and fp in prints:
+                hit = fp
+    if hit is None:
+        return code, None
+    for k, name in named:
+        if k == hit:
+            return code, name
+    return code, "code off limits"
+
+
+# watching ----------------------------------------------------------------------------------
+# The state of one watch is a tuple: (question id, cache, slot, strikes, messages, on_violation,
+# id of the frame that runs the with statement, modules loaded when it started). ``strikes`` is
+# an itertools.count: a use is recorded by advancing it, and nothing can set it back, so a
+# violation stays recorded whatever the answer does with the state it can read
+# (``sys.getprofile().__self__``). The cache is a C lru cache (its entries are out of reach
+# without the garbage collector, refused while watched). ``messages`` only words the error.
+
+def _strike(state, what, next=next, Exception=Exception, OwnWorkError=OwnWorkError,
+            prefix=PREFIX):
+    """Record a use of ``what`` for good, report it once, and raise."""
+    message = f"{state[0]} must be your own code: {what} is not allowed in this answer"
+    if next(state[3]) == 0:
+        state[4].append(message)
+        if state[5] is not None:
+            try:
+                state[5](prefix + message)
+            except Exception:
+                pass
+    raise OwnWorkError(message)
+
+
+_REFUSED_C = _c_functions()
+# (C functions hash and compare by identity: no code of the answer's runs in the lookup)
+_REFUSED_C_SET = frozenset(f for f, _ in _REFUSED_C)
+
+
+def _profile(state, frame, event, arg, id=id, strike=_strike, Exception=Exception,
+             refused=_REFUSED_C_SET, named=_REFUSED_C):
+    if event == "call":
+        code = frame.f_code
+        state[2][0] = code  # (the cache keeps it alive: no code is freed in here)
+        try:
+            name = state[1](id(code))[1]
+        except Exception:
+            name = "code the grader could not inspect"
+        if name is not None:
+            strike(state, name)
+    elif event == "c_call" and arg in refused:
+        for f, what in named:
+            if f is arg:
+                strike(state, what)
+
+
+def _enter(context, setprofile=sys.setprofile, settrace=sys.settrace, audit=sys.audit,
+           gc_disable=gc.disable):
+    state, profile, previous, trace, collecting = context
+    setprofile(profile)  # refused inside another watch
+    settrace(None)  # a trace function runs unseen by the profile function
+    gc_disable()  # finalizers and gc callbacks could run inside the profile function, unseen
+    audit("mlpbook.ownwork.open", state)
+
+
+def _exit(context, kind, value, tb, getprofile=sys.getprofile, setprofile=sys.setprofile,
+          settrace=sys.settrace, audit=sys.audit, gc_enable=gc.enable, next=next, type=type,
+          str=str, OwnWorkError=OwnWorkError):
+    state, profile, previous, trace, collecting = context
+    intact = getprofile() is profile
+    audit("mlpbook.ownwork.close", state)  # the hook checks that this is the with statement
+    setprofile(previous)
+    settrace(trace)
+    if collecting:
+        gc_enable()
+    strikes = next(state[3])
+    if strikes == 0 and intact:
+        return False
+    messages, own = state[4], f"{state[0]} must be your own code: "
+    if strikes == 0:
+        message = own + "switching off the grader's watch is not allowed in this answer"
+    elif messages and type(messages[0]) is str and messages[0].startswith(own):
+        message = messages[0]
+    else:
+        message = own + "code off limits ran in this answer"
+    raise OwnWorkError(message)
+
+
+def _watch(kit, question_id, forbidden=(), also=(), on_violation=None):
+    """Run the body with the code of ``forbidden`` (and of the functions ``also``, matched by
+    identity and exact copies only) off limits; raises :class:`OwnWorkError` at the end if it
+    was used, whatever the body did with the exception raised at the use. ``on_violation`` is
+    called at the first use, with the message. The ``with`` statement must run in the frame
+    that called ``watch``."""
+    (getframe, getprofile, gettrace, audit, gc_isenabled, MethodType, staticmethod, type, tuple,
+     list, id, frozenset, count, lru, CacheInfo, modules, classify, profile_f, enter, exit_,
+     unsealed_tables) = kit
+    names = tuple(forbidden)
+    found = []
+    audit("mlpbook.ownwork.tables", names, found)  # the tables sealed in this process, if any
+    tables = found[0] if found else unsealed_tables(names, also)
+    slot = [None]
+    cache = lru(MethodType(classify, (tables, slot)), None, False, CacheInfo)
+    state = (question_id, cache, slot, count(), [], on_violation, id(getframe(1)),
+             frozenset(modules))
+    context = (state, MethodType(profile_f, state), getprofile(), gettrace(), gc_isenabled())
+    return type("watching", (), {"__slots__": (), "__enter__": staticmethod(MethodType(
+        enter, context)), "__exit__": staticmethod(MethodType(exit_, context))})()
 
 
 def statement(names: Iterable[str]) -> str:
@@ -232,143 +463,160 @@ def statement(names: Iterable[str]) -> str:
             "grader reject an answer that does); NumPy and the rest of the library may help.")
 
 
-# watching ----------------------------------------------------------------------------------
-class _Watch:
-    def __init__(self, question_id: str, codes: dict, prints: dict,
-                 on_violation: Callable[[str], None] | None):
-        self.question_id, self.codes, self.prints = question_id, dict(codes), prints
-        self.on_violation, self.violation = on_violation, None
-        self.thread = _get_ident()
-        self.modules = frozenset(sys.modules)
-        self.seen: dict = {}
-
-    def violate(self, what: str) -> None:
-        if self.violation is None:
-            self.violation = f"{self.question_id} must be your own code: {what} is not allowed " \
-                             "in this answer"
-            if self.on_violation is not None:
-                try:
-                    self.on_violation(PREFIX + self.violation)
-                except _Exception:
-                    pass
-        raise OwnWorkError(self.violation)
-
-    def classify(self, code) -> str | None:
-        name = self.codes.get(code)
-        if name is None and _isinstance(code, types.CodeType):
-            fp = fingerprint(code)
-            name = self.prints.get(fp) if fp is not None else None
-        self.seen[code] = name
-        return name
-
-    def profile(self, frame, event, arg):
-        if event != "call":
-            return
-        code = frame.f_code
-        try:
-            name = self.seen[code] if code in self.seen else self.classify(code)
-        except _Exception:
-            name = "code the grader could not inspect"
-        if name is not None:
-            self.violate(name)
+_DENIED_PAIRS = tuple(_DENIED_WHILE_WATCHED.items())  # (immutable: the hook's copy)
 
 
-_active: list[_Watch] = []
-_sealed: dict = {}
-
-
-def _audit(event: str, args: tuple) -> None:
-    w = _active[-1] if _active else None
-    if w is not None and _get_ident() == w.thread:  # (other threads: the kernel's)
-        what = _DENIED_WHILE_WATCHED.get(event)
-        if what is None and event == "import" and args and args[0] in w.modules:
+# the audit hook ------------------------------------------------------------------------------
+def _hook(registry, event, args, get_ident=_thread.get_ident, getframe=sys._getframe, type=type,
+          tuple=tuple, list=list, str=str, bytes=bytes, int=int, len=len, id=id, all=all,
+          strike=_strike, combine=_combine, exit_code=_exit.__code__,
+          denied=frozenset(_DENIED_WHILE_WATCHED), named=_DENIED_PAIRS,
+          denied_sealed=frozenset(_DENIED_WHEN_SEALED), repr=repr, harmless=_CTYPES_HARMLESS,
+          fsdecode=os.fsdecode, stat=os.stat, realpath=os.path.realpath, sep=os.sep,
+          OSError=OSError, TypeError=TypeError, ValueError=ValueError,
+          PermissionError=PermissionError, ImportError=ImportError):
+    """The one audit hook (installed when this module is imported). ``registry`` maps a thread
+    to the state of the watch open in it, and "sealed" to what :func:`seal` sealed; both are
+    out of reach of submitted code (the garbage collector is refused while watched and once
+    sealed)."""
+    if event == "object.__getattr__" or event == "sys._getframe":
+        return
+    state = registry.get(get_ident())
+    sealed = registry.get("sealed")
+    if event == "object.__setattr__" or event == "object.__delattr__":
+        if args and id(args[0]) in registry["guarded"]:
+            if state is not None:
+                strike(state, "changing the grader's watch")
+            raise PermissionError("the grader's watch cannot be changed")
+        return
+    if event.startswith("mlpbook.ownwork."):
+        what = event[16:]
+        if what == "open" and len(args) == 1 and type(args[0]) is tuple:
+            if state is not None:
+                strike(state, "starting a watch inside a watch")
+            registry[get_ident()] = args[0]
+        elif what == "close" and state is not None:
+            caller = getframe(1)
+            if not (len(args) == 1 and args[0] is state and caller.f_code is exit_code
+                    and id(caller.f_back) == state[6]):
+                strike(state, "switching off the grader's watch")
+            del registry[get_ident()]
+        elif what == "tables" and sealed is not None and len(args) == 2 \
+                and type(args[0]) is tuple and all(type(n) is str for n in args[0]) \
+                and type(args[1]) is list:
+            list.append(args[1], combine(args[0], sealed[3]))
+        elif what == "seal" and sealed is None and len(args) == 1 and type(args[0]) is tuple:
+            registry["sealed"] = args[0]
+        return
+    if state is not None:
+        what = None
+        if event in denied:
+            if event == "sys.setprofile" and repr(state[3]) != "count(0)":
+                return  # CPython drops the profile function after it raised at a use
+            for e, said in named:
+                if e == event:
+                    what = said
+        if what is None and event.startswith("ctypes.") and event not in harmless:
+            what = "raw memory access (ctypes)"
+        if what is None and event == "import" and args and type(args[0]) is str \
+                and args[0] in state[7]:
             what = f"importing the loaded module {args[0]} afresh"
         if what is not None:
-            w.violate(what)
-    if _sealed:
-        _sealed_audit(event, args)
-
-
-def _sealed_audit(event: str, args: tuple) -> None:
-    if event == "open" and args and not _isinstance(args[0], int):
+            strike(state, what)
+    if sealed is None:
+        return
+    if event == "open" and args and type(args[0]) is not int:
         path = args[0]
+        if type(path) is not str and type(path) is not bytes:
+            if state is not None:  # os.fspath would run the answer's code in here, unseen
+                raise PermissionError("while graded, open files by str or bytes paths")
         try:
-            text = os.fsdecode(path)
-            st = _stat(path)
+            text = fsdecode(path)
+            st = stat(path)
         except (OSError, TypeError, ValueError):
             return
-        if (st.st_dev, st.st_ino) in _sealed["inodes"] or \
-                _sealed["marker"] in os.path.realpath(text).replace(os.sep, "/"):
+        if (st.st_dev, st.st_ino) in sealed[0] or sealed[1] in text.replace(sep, "/") or \
+                sealed[1] in realpath(text).replace(sep, "/"):
             raise PermissionError(f"{text} is out of reach of submitted code")
-    elif event == "import" and args and _isinstance(args[0], str) and (
-            args[0] in _sealed["modules"] or args[0].startswith("mlpbook.grading.sets")):
+    elif event == "import" and args and type(args[0]) is str and (
+            args[0] in sealed[2] or args[0].startswith("mlpbook.grading.sets")):
         raise ImportError(f"{args[0]} may not be imported (again) by submitted code")
-    elif event in _DENIED_WHEN_SEALED:
+    elif event in denied_sealed or event.startswith("ctypes.") and event not in harmless:
         raise PermissionError(f"submitted code may not do this in the grader ({event})")
 
 
-_installed = []
+def _unsealed_tables(names: tuple, also: Iterable[Callable]) -> tuple:
+    """The tables of a watch where nothing is sealed (``check`` in the student's kernel)."""
+    extra = tuple((c, _digest(c, True), "the reference answer") for f in also
+                  for g in _functions_of(f) for c in _nested(g.__code__))
+    return _combine(names, _table(names), extra) if extra else _combine(names, _table(names))
 
 
-def _install_audit_hook() -> None:
-    if not _installed:
-        sys.addaudithook(_audit)
-        _installed.append(True)
+@cache
+def _library_fingerprints(modules: frozenset) -> tuple:
+    """((fingerprint, how many code objects of the loaded library have it), ...)."""
+    count: dict[bytes, int] = {}
+    for name in sorted(modules):
+        module = sys.modules.get(name)
+        if module is None:
+            continue
+        for f in _functions_of(module):
+            for code in _nested(f.__code__):
+                fp = fingerprint(code)
+                if fp is not None:
+                    count[fp] = count.get(fp, 0) + 1
+    return tuple(count.items())
 
 
-def _no_threads(*args, **kwargs):
-    if _active and _get_ident() == _active[-1].thread:
-        _active[-1].violate("starting a thread")
-    return _start_new_thread(*args, **kwargs)
+def _entry(name: str, library: dict) -> tuple:
+    """(name, ((code, fingerprint, exact digest), ...), ((fingerprint, count in the library),
+    ...)) for one off-limits name."""
+    found = tuple((c, fingerprint(c), _digest(c, True)) for c in codes_of([name]))
+    return (name, found, tuple((fp, library.get(fp, 0)) for _, fp, _ in found if fp is not None))
 
 
-@contextmanager
-def watch(question_id: str, forbidden: Iterable[str] = (), also: Iterable[Callable] = (),
-          on_violation: Callable[[str], None] | None = None):
-    """Run the body with the code of ``forbidden`` (and of the functions ``also``, matched by
-    identity only) off limits; raises :class:`OwnWorkError` at the end if it was used, whatever
-    the body did with the exception raised at the use."""
-    codes, prints = _table(tuple(forbidden))
-    extra = {c: "the reference answer" for f in also for g in _functions_of(f)
-             for c in _nested(g.__code__)}
-    w = _Watch(question_id, {**extra, **codes}, prints, on_violation)
-    _install_audit_hook()
-    previous = _getprofile()
-    threads = (_thread.start_new_thread, threading._start_new_thread)
-    _thread.start_new_thread = threading._start_new_thread = _no_threads
-    _setprofile(w.profile)
-    _active.append(w)
-    try:
-        yield w
-    finally:
-        intact = _getprofile() == w.profile
-        _active.remove(w)
-        _setprofile(previous)
-        if not _sealed:  # in the sandbox, the guards stay in place (see seal)
-            _thread.start_new_thread, threading._start_new_thread = threads
-        if w.violation is None and not intact:
-            w.violation = f"{question_id} must be your own code: switching off the grader's " \
-                          "watch is not allowed in this answer"
-        if w.violation is not None:
-            raise OwnWorkError(w.violation)
+@cache
+def _table(names: tuple[str, ...]) -> tuple:
+    """The entries of ``names`` (immutable, so that a cached one cannot be altered)."""
+    library = dict(_library_fingerprints(frozenset(
+        m for m in list(sys.modules) if m == "mlpbook" or m.startswith("mlpbook.")
+        and not m.startswith("mlpbook.grading"))))
+    return tuple(_entry(n, library) for n in dict.fromkeys(names))
+
+
+_KIT = (sys._getframe, sys.getprofile, sys.gettrace, sys.audit, gc.isenabled, types.MethodType,
+        staticmethod, type, tuple, list, id, frozenset, itertools.count, _lru_cache_wrapper,
+        _CacheInfo, sys.modules, _classify, _profile, _enter, _exit, _unsealed_tables)
+#: ``watch(question_id, forbidden=(), also=(), on_violation=None)``: see :func:`_watch`.
+watch = types.MethodType(_watch, _KIT)
+
+#: The functions the audit hook refuses to let change (``__code__``, ``__defaults__``, ...).
+_BOUND = (_digest, _combine, _classify, _strike, _profile, _enter, _exit, _watch, _hook)
+_registry: dict = {"guarded": frozenset(id(f) for f in _BOUND)}
+sys.addaudithook(types.MethodType(_hook, _registry))
+del _registry  # from here on, only the hook holds it
 
 
 def seal(forbidden: Iterable[str] = ()) -> None:
     """In the grader's sandbox, before any submitted code runs: resolve the off-limits names of
-    the questions to come (loading their modules), then make out of reach for good
+    the questions to come (loading their modules) and hand their tables to the audit hook, which
+    from then on is the only source of tables for :func:`watch` (so no later change to this
+    module, the library or ``sys.modules`` alters them), then make out of reach for good
 
     - the reference answers: ``mlpbook.grading.sets`` cannot be imported, and no file of it
       (nor of any other copy of it, by path or through a link) can be opened;
     - the source of every library module loaded so far (structural matching would catch its
       rebuilt functions anyway; this stops the reading);
-    - running other programs and loading C symbols with ctypes (a program started from the
-      sandbox would not be watched);
-    - a fresh import of a loaded module (a second ``_thread`` would start unwatched threads);
-    - threads started with the original ``_thread.start_new_thread``, which is replaced here.
+    - running other programs and ctypes, all but reading memory (a program started from the
+      sandbox would not be watched; ctypes writes any memory);
+    - audit hooks and the garbage collector's walks (a hook runs unseen by the profile
+      function; the walks reach the hook's own state);
+    - a fresh import of a loaded module.
+
+    Only the first call seals; a later one cannot replace what it sealed.
     """
     names = tuple(dict.fromkeys(forbidden))
-    if names:
-        _table(names)
+    entries = _table(names) if names else ()
     sets_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sets")
     if "mlpbook.grading.sets" in sys.modules:
         raise RuntimeError("the reference answers are loaded in this process; the sandbox must "
@@ -388,7 +636,5 @@ def seal(forbidden: Iterable[str] = ()) -> None:
             continue
         inodes.add((st.st_dev, st.st_ino))
     sys.modules["mlpbook.grading.sets"] = None  # an import raises ImportError
-    _thread.start_new_thread = threading._start_new_thread = _no_threads
-    _sealed.update(inodes=frozenset(inodes), marker="/mlpbook/grading/sets/",
-                   modules=frozenset(sys.modules))
-    _install_audit_hook()
+    sys.audit("mlpbook.ownwork.seal", (frozenset(inodes), "/mlpbook/grading/sets/",
+                                       frozenset(sys.modules), entries))
