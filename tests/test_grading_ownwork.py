@@ -47,12 +47,13 @@ import json, sys
 from contextlib import nullcontext
 import nbformat
 import mlpbook.grading.feedback as feedback
-from mlpbook.grading import get_question, ownwork
-watch = ownwork.watch
+from mlpbook.grading import calling, get_question
+defaults = calling.answer.__defaults__  # (wall, own_work, the watch, OwnWorkError)
+unguarded = (*defaults[:2], lambda *args, **kwargs: nullcontext(), *defaults[3:])
 qids, out = sys.argv[1].split(","), {}
 for path in sys.argv[2:]:
     for guarded in (False, True):
-        ownwork.watch = watch if guarded else (lambda *args, **kwargs: nullcontext())
+        calling.answer.__defaults__ = defaults if guarded else unguarded
         namespace = {"__name__": "__main__"}
         feedback.GRADING = True
         for cell in nbformat.read(path, as_version=4).cells:
@@ -63,8 +64,12 @@ for path in sys.argv[2:]:
                     pass
         feedback.GRADING = False
         for qid in qids:
-            v = feedback.verdict_for(get_question(qid), namespace)
-            out[f"{qid} {path} {guarded}"] = [v.status, v.points, v.message]
+            try:  # a kernel-wide attack may leave the grading code of this kernel broken
+                v = feedback.verdict_for(get_question(qid), namespace)
+            except Exception as exc:
+                out[f"{qid} {path} {guarded}"] = ["crashed", 0, repr(exc)]
+            else:
+                out[f"{qid} {path} {guarded}"] = [v.status, v.points, v.message]
 print(json.dumps(out))
 """
 
@@ -402,3 +407,43 @@ def test_honest_random_answers_pass_for_any_seeds():
 
     verdict = unwatched(w, shifted)
     assert verdict.status == "failed" and "shifted by" in verdict.message
+
+
+REBINDING_CELLS = ["import sys\nfrom contextlib import nullcontext\n\nimport mlpbook as mb",
+                   """def dense_backward(A_prev, W, dZ):
+    layer = mb.Dense(W.shape[1], W.shape[0])
+    layer.W[...] = W
+    layer.forward(A_prev)
+    dA = layer.backward(dZ)
+    return layer.dW, layer.db, dA""",
+                   # the grader's own functions in the sandbox, rebound so that nothing watches
+                   """sandbox = sys.modules["mlpbook.grading.sandbox"]
+calling = sys.modules["mlpbook.grading.calling"]
+own = sys.modules["mlpbook.grading.ownwork"]
+real_ask = sandbox.ask
+
+
+def unwatched_ask(spec, namespace, *args):
+    return calling.call_cases(namespace[spec["name"]], spec["cases"], spec["protocol"],
+                              spec["strict_fp"])
+
+
+sandbox.ask = calling.answer = unwatched_ask
+own.watch = sandbox.watch = lambda *args, **kwargs: nullcontext()""",
+                   # ... and their defaults replaced
+                   "real_ask.__defaults__ = ((), lambda *args, **kwargs: nullcontext(), "
+                   "calling.call_cases)"]
+
+
+def test_rebinding_the_graders_functions_in_the_sandbox_changes_nothing(tmp_path):
+    """Cells that rebind the sandbox's and the watch's functions, or replace the defaults the
+    sandbox keeps them in: the lazy answer still fails, and changing the defaults is refused."""
+    path = tmp_path / "rebinds_06_backpropagation.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c)
+                                                   for c in REBINDING_CELLS]), path)
+    [r] = grade_paths([path])
+    dense = {q["id"]: q for q in r["questions"]}["06.dense_backward"]
+    assert dense["status"] == "failed" and dense["points"] == 0
+    assert dense["message"].splitlines()[-1] == SANDBOX["alias"]
+    errors = {e["cell"]: e["error"] for e in r["cell_errors"]}
+    assert errors == {3: "PermissionError: the grader's watch cannot be changed"}

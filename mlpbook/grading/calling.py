@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import wire
+from . import ownwork, wire
 from .questions import Outcome, Question, Verdict, describe_exception, invoke
 
 __all__ = ["DEFAULT_TIMEOUT", "WALL_FACTOR", "WALL_SLACK", "wall_limit", "timeout_message",
-           "CaseTimeout", "busy_seconds", "time_limit", "encode_cases", "call_case", "answer",
+           "CaseTimeout", "busy_seconds", "time_limit", "encode_cases", "call_case", "call_cases",
+           "answer",
            "Answer", "read_answer", "verdict"]
 
 #: CPU seconds a cell or a question may use unless the grader is told otherwise (``--timeout``).
@@ -125,18 +126,16 @@ def encode_cases(question: Question) -> list:
     return [wire.encode(list(c.args)) for c in question.make_cases()]
 
 
-def call_case(function, args, protocol: str, strict_fp: bool, guard=nullcontext) -> dict:
+def call_case(function, args, protocol: str, strict_fp: bool) -> dict:
     """Call ``function`` on the arguments of one case (fresh objects decoded from plain data) and
     return what happened as plain data: ``{"returned": <wire data>}``, ``{"raised": "Type:
     message"}`` (with ``"not_implemented": True`` for NotImplementedError) or ``{"problem":
-    ...}`` when the value cannot be sent back. The call runs inside ``guard()``, a context
-    manager (the own-work watch of :func:`mlpbook.grading.ownwork.watch`, whose
-    :class:`~mlpbook.grading.ownwork.OwnWorkError` becomes ``"raised"``). Only
-    :class:`CaseTimeout` and KeyboardInterrupt pass through."""
+    ...}`` when the value cannot be sent back. Only :class:`CaseTimeout` and KeyboardInterrupt
+    pass through."""
     fp = np.errstate(over="raise", divide="raise", invalid="raise") if strict_fp \
         else nullcontext()
     try:
-        with fp, guard():
+        with fp:
             value = invoke(function, args, protocol)
     except (CaseTimeout, KeyboardInterrupt):
         raise
@@ -152,20 +151,29 @@ def call_case(function, args, protocol: str, strict_fp: bool, guard=nullcontext)
         return {"problem": "returned a value nested too deeply"}
 
 
+def call_cases(function, cases: list, protocol: str, strict_fp: bool) -> dict:
+    """:func:`call_case` on every encoded case: ``{"outcomes": [...]}``."""
+    return {"outcomes": [call_case(function, wire.decode(encoded), protocol, strict_fp)
+                         for encoded in cases]}
+
+
 def answer(function, cases: list, protocol: str, strict_fp: bool, seconds: float,
-           wall: bool = True, guard=nullcontext) -> dict:
+           wall: bool = True, own_work: tuple = (), _watch=ownwork.watch,
+           _OwnWorkError=ownwork.OwnWorkError) -> dict:
     """Call ``function`` on every encoded case, all within ``seconds`` of CPU time (see
-    :func:`time_limit`), each call inside ``guard()`` (see :func:`call_case`):
-    ``{"outcomes": [one call_case result per case]}`` or ``{"timeout": message}``."""
-    outcomes = []
+    :func:`time_limit`) and under the own-work watch ``ownwork.watch(*own_work)`` (question
+    id, off-limits names, functions also off limits, callback at a use): ``{"outcomes": [one
+    call_case result per case]}`` (every case failed with the watch's message if the answer
+    used off-limits code) or ``{"timeout": message}``."""
     try:
-        with time_limit(seconds, wall):
-            for encoded in cases:
-                outcomes.append(call_case(function, wire.decode(encoded), protocol, strict_fp,
-                                          guard))
+        with time_limit(seconds, wall):  # before the watch, which refuses signal set-up
+            try:
+                with _watch(*own_work) if own_work else nullcontext():
+                    return call_cases(function, cases, protocol, strict_fp)
+            except _OwnWorkError as exc:
+                return {"outcomes": [{"raised": describe_exception(exc)}] * len(cases)}
     except CaseTimeout as exc:
         return {"timeout": str(exc)}
-    return {"outcomes": outcomes}
 
 
 @dataclass

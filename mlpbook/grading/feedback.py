@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sys
 
-from . import calling, ownwork
+from . import calling
 from .questions import Question, Verdict
 
 __all__ = ["check", "verdict_for", "TIMEOUT"]
@@ -42,8 +42,7 @@ def verdict_for(question: Question, namespace: dict) -> Verdict:
     # kernel is the student's: ``globals()[name] = question.reference`` would otherwise pass)
     found = calling.answer(function, cases, question.protocol, question.strict_fp,
                            TIMEOUT * question.time_factor,
-                           guard=lambda: ownwork.watch(question.id, question.forbidden,
-                                                       also=[question.reference]))
+                           own_work=(question.id, question.forbidden, (question.reference,)))
     found = json.loads(json.dumps(found))  # as the grader receives it from its sandbox
     return calling.verdict(question, calling.read_answer(found, len(cases)))
 

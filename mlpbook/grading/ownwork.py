@@ -104,7 +104,8 @@ try:
 except ImportError:  # pragma: no cover - not on POSIX
     _posixsubprocess = None
 
-__all__ = ["OwnWorkError", "PREFIX", "MIN_UNITS", "watch", "seal", "codes_of", "statement",
+__all__ = ["OwnWorkError", "PREFIX", "MIN_UNITS", "watch", "protect", "seal", "codes_of",
+           "statement",
            "check_names", "fingerprint"]
 
 #: What a violation's outcome starts with (the judge reports it as "failed").
@@ -469,6 +470,7 @@ _DENIED_PAIRS = tuple(_DENIED_WHILE_WATCHED.items())  # (immutable: the hook's c
 # the audit hook ------------------------------------------------------------------------------
 def _hook(registry, event, args, get_ident=_thread.get_ident, getframe=sys._getframe, type=type,
           tuple=tuple, list=list, str=str, bytes=bytes, int=int, len=len, id=id, all=all,
+          frozenset=frozenset,
           strike=_strike, combine=_combine, exit_code=_exit.__code__,
           denied=frozenset(_DENIED_WHILE_WATCHED), named=_DENIED_PAIRS,
           denied_sealed=frozenset(_DENIED_WHEN_SEALED), repr=repr, harmless=_CTYPES_HARMLESS,
@@ -507,6 +509,11 @@ def _hook(registry, event, args, get_ident=_thread.get_ident, getframe=sys._getf
             list.append(args[1], combine(args[0], sealed[3]))
         elif what == "seal" and sealed is None and len(args) == 1 and type(args[0]) is tuple:
             registry["sealed"] = args[0]
+        elif what == "protect" and sealed is None and len(args) == 1 and type(args[0]) is tuple:
+            guarded = registry["guarded"]
+            for f in args[0]:
+                guarded = guarded | frozenset((id(f),))
+            registry["guarded"] = guarded
         return
     if state is not None:
         what = None
@@ -595,6 +602,17 @@ _BOUND = (_digest, _combine, _classify, _strike, _profile, _enter, _exit, _watch
 _registry: dict = {"guarded": frozenset(id(f) for f in _BOUND)}
 sys.addaudithook(types.MethodType(_hook, _registry))
 del _registry  # from here on, only the hook holds it
+
+
+def protect(*functions: Callable) -> None:
+    """Before :func:`seal`: refuse from now on any change of the code or defaults of
+    ``functions`` (the grader's own functions that enter a watch; they keep what they use as
+    default values). The functions are kept alive, so no other object takes their ids."""
+    _protected.extend(functions)
+    sys.audit("mlpbook.ownwork.protect", tuple(functions))
+
+
+_protected: list = []
 
 
 def seal(forbidden: Iterable[str] = ()) -> None:

@@ -52,10 +52,10 @@ from .submission import python_source
 # Captured before any submitted code runs, which could replace the module attributes.
 _fork, _exit, _waitpid, _write, _read, _pipe, _close = (os.fork, os._exit, os.waitpid, os.write,
                                                         os.read, os.pipe, os.close)
-_select, _dumps, _loads, _answer = select.select, json.dumps, json.loads, calling.answer
+_select, _dumps, _loads = select.select, json.dumps, json.loads
+_TICKS = os.sysconf("SC_CLK_TCK")
 _first_document = json.JSONDecoder().raw_decode
 _kill_leftovers = privileges.kill_leftovers
-_watch = ownwork.watch
 
 #: The largest answer a fork may send back (the grader refuses larger ones anyway).
 MAX_ANSWER_BYTES = 64 << 20
@@ -105,13 +105,27 @@ def how_it_ended(status: int) -> str:
     return "ok" if code == 0 else f"exited with code {code}"
 
 
-def _collect(fd: int, pid: int) -> tuple[bytes, int]:
+def cpu_seconds(pid: int) -> float:
+    """The CPU time process ``pid`` and its collected children have used (0 where unknown)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return sum(int(x) for x in fields[11:15]) / _TICKS  # utime, stime, cutime, cstime
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _collect(fd: int, pid: int, seconds: float) -> tuple[bytes, int | None]:
     """What the fork ``pid`` writes to ``fd`` until it has ended (data a process it left behind
-    still holds the pipe for is not waited for), and how it ended."""
+    still holds the pipe for is not waited for), and how it ended; status None when it was
+    stopped after using ``seconds`` of CPU time."""
     os.set_blocking(fd, False)
-    data, status, more = bytearray(), None, True
+    data, status, more, stopped = bytearray(), None, True, False
     while True:
         _select([fd], [], [], 0.05)
+        if status is None and not stopped and cpu_seconds(pid) > seconds:
+            os.kill(pid, signal.SIGKILL)
+            stopped = True
         while more:
             try:
                 chunk = _read(fd, 1 << 20)
@@ -128,23 +142,33 @@ def _collect(fd: int, pid: int) -> tuple[bytes, int]:
                 status = st
                 continue  # read what it wrote just before it ended
         if status is not None:
-            return bytes(data), status
+            return bytes(data), None if stopped else status
 
 
-def _send_and_exit(fd: int, reply: dict) -> None:
-    data = _dumps(reply, separators=(",", ":")).encode()
+def _violation_and_exit(fd: int, message: str, n: int, write=os.write, exit=os._exit,
+                        str=str, type=type) -> None:
+    """Send ``message`` as the outcome of all ``n`` cases on ``fd`` and end the process. Called
+    by the own-work watch at a use of off-limits code, where nothing is watched: so it uses
+    only what was bound at import (no json, no module attribute)."""
     try:
+        text = message if type(message) is str else "off-limits code was used"
+        text = text.replace("\\", "\\\\").replace('"', '\\"')
+        text = "".join([c if c >= " " else " " for c in text])
+        data = ('{"outcomes":[' + ",".join(['{"raised":"' + text + '"}'] * n) + "]}").encode()
         while data:
-            data = data[_write(fd, data):]
+            data = data[write(fd, data):]
     finally:
-        _exit(0)
+        exit(0)
 
 
-def ask(spec: dict, namespace: dict, channel_fds: tuple[int, ...] = ()) -> dict:
-    """The answer to one question, found in a fork (which may crash without harm). The fork
-    closes ``channel_fds`` (the grader's pipes) before the answer runs, and calls it under the
-    own-work watch: at the first use of off-limits library code, it sends that verdict for
-    every case and ends, before the answer can do anything else."""
+def ask(spec: dict, namespace: dict, channel_fds: tuple[int, ...] = (), watch=ownwork.watch,
+        call_cases=calling.call_cases) -> dict:
+    """The answer to one question, found in a fork (which may crash without harm) that is
+    stopped once it has used ``spec["seconds"]`` of CPU time. The fork closes ``channel_fds``
+    (the grader's pipes), then does everything else under the own-work watch (entered first,
+    by functions bound when this module was imported, so that nothing a cell rebinds runs
+    unwatched): at the first use of off-limits library code, it sends that verdict for every
+    case and ends, before the answer can do anything else."""
     name = spec["name"]
     function = namespace.get(name)
     if function is None:
@@ -165,15 +189,12 @@ def ask(spec: dict, namespace: dict, channel_fds: tuple[int, ...] = ()) -> dict:
                 _close(fd)
             n = len(spec["cases"])
 
-            def violated(message):
-                _send_and_exit(w, {"outcomes": [{"raised": message}] * n})
+            def violated(message, w=w, n=n, send=_violation_and_exit):
+                send(w, message, n)
 
-            def guard():
-                return _watch(spec["id"], spec["forbidden"], on_violation=violated)
-
-            data = (_dumps(_answer(function, spec["cases"], spec["protocol"], spec["strict_fp"],
-                                   spec["seconds"], wall=False, guard=guard),
-                           separators=(",", ":"))).encode()
+            with watch(spec["id"], tuple(spec["forbidden"]), (), violated):
+                data = _dumps(call_cases(function, spec["cases"], spec["protocol"],
+                                         spec["strict_fp"]), separators=(",", ":")).encode()
             while data:
                 data = data[_write(w, data):]
         except BaseException:
@@ -181,8 +202,10 @@ def ask(spec: dict, namespace: dict, channel_fds: tuple[int, ...] = ()) -> dict:
         finally:
             _exit(code)
     _close(w)
-    data, status = _collect(r, pid)
+    data, status = _collect(r, pid, spec["seconds"])
     _close(r)
+    if status is None:
+        return {"timeout": calling.timeout_message(spec["seconds"])}
     try:  # the first reply counts (an own-work verdict is sent first, by whichever process)
         reply = _first_document(data.decode())[0] if data else None
     except (ValueError, RecursionError):
@@ -232,8 +255,9 @@ def confine(setup: dict) -> dict:
                               and os.access(p, os.W_OK)]}
 
 
-def serve(requests, report: Reporter, tidy) -> None:
-    """Answer requests until the grader closes the pipe."""
+def serve(requests, report: Reporter, tidy, run_cell=run_cell, ask=ask) -> None:
+    """Answer requests until the grader closes the pipe (``run_cell`` and ``ask`` are bound
+    here, so that a cell rebinding them in this module changes nothing)."""
     namespace = {"__name__": "__main__", "__builtins__": builtins,
                  "display": lambda *objects, **options: None}  # as in Jupyter, minus the output
     while True:
@@ -271,6 +295,7 @@ def main() -> None:
         privileges.become_reaper()
     feedback.GRADING = True  # check(...) cells do nothing here
     # own work: references unreadable, off-limits library code resolved, guards in place
+    ownwork.protect(serve, ask, _violation_and_exit, calling.call_cases)
     ownwork.seal(setup.get("forbidden", ()))
     import site
 
