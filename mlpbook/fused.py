@@ -1,0 +1,180 @@
+"""The fused training step: the update of ``train_step`` for Dense/ReLU chains trained by SGD,
+in fewer passes over memory.
+
+The layers' ``forward``/``backward`` pairs are the book's algorithm, one array operation per line
+of the math, and :func:`mlpbook.training.train_step` runs them: forward, loss, the backward pass
+of Algorithm 5.2 filling every gradient, then the optimizer. Read for speed, that step passes
+over every weight array several times besides the products themselves (the product writes
+``dW``; ``SGD`` reads it, writes α·dW to a temporary, then reads that and ``W`` to write ``W``)
+and allocates every activation afresh. For the most common training, a chain of ``Dense`` and
+``ReLU`` layers trained by plain ``SGD``, this module computes the same update with four changes,
+each of which removes passes over memory:
+
+1. **The learning rate folded into δ[L].** Backpropagation is linear in δ[L] = ∂C/∂z[L] (the
+   ReLU masks do not depend on it), so scaling the n × N_L output gradient by α scales every δ[ℓ]
+   and every gradient (5.33) by α. The weight update W ← W − α g_W becomes one product into a
+   scratch array, S = (αδ[ℓ])ᵀ a[ℓ−1], and one subtraction W ← W − S: nothing ever multiplies
+   a weight-sized array by α.
+2. **Buffers kept across steps.** Pre-activations, masks and the δ's live in arrays allocated at
+   the first step and reused (a smaller batch, such as the last one of an epoch, uses their
+   first rows); every product writes into them (``np.matmul(..., out=...)``).
+3. **The ReLU as a multiplication by its mask**, kept in the dtype it multiplies:
+   M = 1{z ≥ 0} (σ' of (5.17)), a = z·M in place of z, and δ = ζ·M (5.31) in the backward pass.
+   Each is one plain floating-point multiplication; and −∞·0 = NaN, so a non-finite input stays
+   non-finite up to the output (see below).
+4. **The bias added in place** to the product, and its update b ← b − Σ_rows αδ[ℓ] (5.33) taken
+   as one column sum into a buffer.
+
+SciPy's BLAS ``gemm`` could fold the subtraction into the product itself (W ← W − 1·(αδ)ᵀa with
+β = 1), but with NumPy's wheels SciPy brings a second OpenBLAS with its own thread pool, and two
+pools alternating on a 2-core machine made the step several times slower; NumPy alone is used.
+
+Same numbers: the forward pass, the loss and its gradient are the same operations as the plain
+path's, so the loss and the output are bit for bit the same (zeros may come out as −0.0). The
+updated parameters differ by round-off only: (αδ)ᵀa against α(δᵀa). When α is a power of two
+the scaling is exact and the parameters are equal too (``tests/test_fused.py`` checks both).
+
+What it does not do: it does not fill the gradient arrays ``dW`` and ``db`` (it never forms the
+gradient, only α times it) nor the caches the layers keep for ``backward``; those keep their
+values from before. Anything else falls back to the plain step: any other layer, optimizer or
+weight decay, a regularizer, an input that is not a 2-D array of the model's dtype and width,
+and a non-finite output (from a non-finite input, which the plain step then reports, or from an
+overflow, which the plain step then reproduces).
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from .activations import ReLU
+from .layers import Dense, read_only
+from .optim import SGD
+from .sequential import Sequential
+
+__all__ = ["FusedSGDStep", "fused_sgd_step"]
+
+
+def _chain(model) -> list[tuple[Dense, bool]] | None:
+    """[(dense layer, followed by a ReLU)] when ``model`` is exactly a chain of Dense layers, each
+    optionally followed by one ReLU, all of one dtype; None otherwise."""
+    layers = model.layers if type(model) is Sequential else [model]
+    blocks: list[list] = []
+    for layer in layers:
+        if type(layer) is Dense:
+            blocks.append([layer, False])
+        elif type(layer) is ReLU and blocks and not blocks[-1][1]:
+            blocks[-1][1] = True
+        else:
+            return None
+    if not blocks or len({layer.W.dtype for layer, _ in blocks}) != 1:
+        return None
+    return [(layer, relu) for layer, relu in blocks]
+
+
+def _signature(model, optimizer) -> tuple:
+    """What the step depends on: the layers, and which arrays the optimizer updates."""
+    layers = tuple(model.layers) if type(model) is Sequential else (model,)
+    params = tuple((getattr(p, "layer", None), getattr(p, "attr", None))
+                   for p in optimizer.params)
+    return layers, params
+
+
+class FusedSGDStep:
+    """One SGD update of a Dense/ReLU chain, fused; see the module's docstring.
+
+    ``step(X, y, loss)`` returns (loss value, output) as ``train_step`` does (the output is a
+    read-only view of a buffer that the next step overwrites), or None, having changed nothing,
+    when the plain step must run instead: X is not a non-empty 2-D array (n, N_0) of the model's
+    dtype, or the output is not finite.
+    """
+
+    def __init__(self, model, optimizer, blocks: list[tuple[Dense, bool]]):
+        self.model, self.optimizer, self.blocks = model, optimizer, blocks
+        self.signature = _signature(model, optimizer)
+        self.dtype = blocks[0][0].W.dtype
+        self.in_features = blocks[0][0].in_features
+        # one scratch array for S = α g_W of every layer in turn, one for α g_b
+        scratch = np.empty(max(layer.W.size for layer, _ in blocks), self.dtype)
+        sums = np.empty(max(layer.out_features for layer, _ in blocks), self.dtype)
+        self.S = [scratch[:layer.W.size].reshape(layer.W.shape) for layer, _ in blocks]
+        self.db = [sums[:layer.out_features] for layer, _ in blocks]
+        self.rows = 0  # rows of the batch buffers
+        self.views: dict[int, tuple] = {}  # batch size -> views of the buffers' first rows
+
+    def _buffers(self, n: int) -> tuple[list, list, list]:
+        """Per layer: z (then a), the mask M (None without ReLU), αδ; each (n, N_ℓ)."""
+        if n not in self.views:
+            if n > self.rows:  # grow: allocate for n rows, forget the old views
+                dt = self.dtype
+                self.Z = [np.empty((n, layer.out_features), dt) for layer, _ in self.blocks]
+                self.M = [np.empty((n, layer.out_features), dt) if relu else None
+                          for layer, relu in self.blocks]
+                self.D = [np.empty((n, layer.out_features), dt) for layer, _ in self.blocks]
+                self.rows, self.views = n, {}
+            self.views[n] = ([Z[:n] for Z in self.Z],
+                             [None if M is None else M[:n] for M in self.M],
+                             [D[:n] for D in self.D])
+        return self.views[n]
+
+    def step(self, X: np.ndarray, y, loss):
+        if not (type(X) is np.ndarray and X.dtype == self.dtype and X.ndim == 2
+                and X.shape[1] == self.in_features and X.shape[0] > 0):
+            return None  # the plain step converts or explains
+        Z, M, D = self._buffers(X.shape[0])
+        A = X
+        for (layer, relu), Zl, Ml in zip(self.blocks, Z, M, strict=True):
+            np.matmul(A, layer.W.T, out=Zl)  # z = W a + b    (5.2), rows are samples
+            if layer.b is not None:
+                Zl += layer.b
+            if relu:
+                np.greater_equal(Zl, 0, out=Ml)  # M = 1{z ≥ 0} = σ'(z)   (5.17)
+                Zl *= Ml  # a = z·M = max(z, 0)
+            A = Zl
+        if not np.isfinite(np.add.reduce(A, axis=None)):
+            return None  # non-finite input or overflow: the plain step decides
+        out = read_only(A)
+        value = loss.forward(out, y)
+        np.multiply(loss.backward(), self.optimizer.lr, out=D[-1])  # α ∂C/∂(output)
+        for i in range(len(self.blocks) - 1, -1, -1):
+            (layer, relu), delta = self.blocks[i], D[i]
+            if relu:
+                delta *= M[i]  # αδ[ℓ] = αζ[ℓ]·σ'(z[ℓ])   (5.31)
+            if i > 0:  # αζ[ℓ−1] = αδ[ℓ] W[ℓ]   (5.29), with W[ℓ] before its update
+                np.matmul(delta, layer.W, out=D[i - 1])
+            np.matmul(delta.T, Z[i - 1] if i > 0 else X, out=self.S[i])  # α g_W = (αδ)ᵀa (5.33)
+            np.subtract(layer.W, self.S[i], out=layer.W)  # W ← W − α g_W
+            if layer.b is not None:
+                np.add.reduce(delta, axis=0, out=self.db[i])  # α g_b = Σ_rows αδ[ℓ]   (5.33)
+                np.subtract(layer.b, self.db[i], out=layer.b)
+        self.optimizer.t += 1
+        return value, out
+
+
+_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # optimizer -> its fused step
+
+
+def fused_sgd_step(model, optimizer) -> FusedSGDStep | None:
+    """The fused step for training ``model`` with ``optimizer``, or None when the plain step must
+    be used: the model is not a chain of Dense layers each optionally followed by a ReLU (exact
+    types, one dtype), the optimizer is not exactly ``SGD`` without weight decay, or it does not
+    update exactly the model's parameters. The step (with its buffers) is kept with the optimizer
+    and rebuilt when the model's layers, their dtype or the optimizer's parameters change."""
+    if type(optimizer) is not SGD or optimizer.weight_decay:
+        return None
+    step = _STEPS.get(optimizer)
+    if (step is not None and step.model is model and step.signature == _signature(model, optimizer)
+            and all(layer.W.dtype == step.dtype for layer, _ in step.blocks)):
+        return step
+    _STEPS.pop(optimizer, None)
+    blocks = _chain(model)
+    if blocks is None:
+        return None
+    own = {(layer, attr) for layer, _ in blocks
+           for attr in ("W", "b") if getattr(layer, attr) is not None}
+    params = _signature(model, optimizer)[1]
+    if len(params) != len(own) or set(params) != own:
+        return None
+    step = _STEPS[optimizer] = FusedSGDStep(model, optimizer, blocks)
+    return step
