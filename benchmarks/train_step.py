@@ -334,17 +334,21 @@ def main(argv=None) -> None:
     if missing:
         print(f"not installed, so not measured: {', '.join(missing)}")
     print()
-    print("| implementation | dtype | ms / step | × torch | × matmul floor | peak memory (MiB) |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("| implementation | dtype | ms / step | × torch | × matmul floor | × sklearn "
+          "| peak memory (MiB) |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     for d in dtypes:
         floor = np.array(times[("matmul floor", d)]) if "matmul floor" in names else None
         torch = np.array(times[("torch", d)]) if "torch" in names else None
+        sk = np.array(times[("sklearn", d)]) if "sklearn" in names else None
         for n in names:
             t = np.array(times[(n, d)])
             vs_torch = _ratio(t / torch) if torch is not None else "–"
             vs_floor = _ratio(t / floor) if floor is not None else "–"
+            vs_sk = _ratio(t / sk) if sk is not None else "–"
             peak = max(peaks[(n, d)]) / 2**20
-            print(f"| {n} | {d} | {np.median(t):.3f} | {vs_torch} | {vs_floor} | {peak:.1f} |")
+            print(f"| {n} | {d} | {np.median(t):.3f} | {vs_torch} | {vs_floor} | {vs_sk} "
+                  f"| {peak:.1f} |")
 
 
 def _cpu_name() -> str:
