@@ -123,8 +123,8 @@ def train_step(model, loss: Loss, optimizer, Xb, yb, regularizer=None, params=No
     (default ``model.parameters()``), one optimizer step. Returns (loss value, model output).
 
     A chain of Dense and ReLU layers trained by plain SGD without a regularizer takes the fused
-    step of :mod:`mlpbook.fused` instead: the same update (to round-off) in fewer passes over
-    memory; it leaves the gradient arrays ``dW``, ``db`` as they were, and its output is a
+    step of :mod:`mlpbook.fused` instead: the same numbers (loss, output, gradients, updated
+    parameters) bit for bit, in fewer passes over memory and with no allocation; its output is a
     read-only view that the next step overwrites."""
     if regularizer is None:
         fused = fused_sgd_step(model, optimizer)
