@@ -3,7 +3,9 @@
 One step = forward, loss, backward, plain SGD update. Measured in one run on this machine, in
 float32 and float64, for:
 
-- ``mlpbook``          mb.Sequential + mb.CrossEntropyLoss + mb.SGD
+- ``mlpbook``          ``mb.training.train_step`` with mb.Sequential + mb.CrossEntropyLoss + mb.SGD
+                       (the step ``mb.fit`` takes: here the fused step of ``mlpbook.fused``)
+- ``mlpbook (plain)``  the layers' own forward/backward and ``SGD.step``, as the book shows them
 - ``numpy (plain)``    the same math written the obvious way in NumPy, no care for allocations
 - ``torch``            PyTorch's CPU nn.Sequential + CrossEntropyLoss + SGD (when importable)
 - ``sklearn``          scikit-learn's MLPClassifier.partial_fit on one batch (when importable)
@@ -12,14 +14,20 @@ float32 and float64, for:
                        No implementation of the step can beat it.
 
 Every implementation runs in a fresh process of its own (so that the thread pools of OpenBLAS
-and PyTorch never compete inside one process), in rounds that alternate the implementations.
-A shared machine drifts, so ratios are taken within each round (where the implementations ran
-seconds apart) and the table gives their median over the rounds, with the range. Peak memory is
-the high-water mark of the resident set while building the model and taking the steps, above the
-process's size after imports (Linux ``/proc/self/status``).
+and PyTorch never compete inside one process), in rounds that alternate the implementations (the
+order rotates from round to round). A shared machine drifts and interrupts, so each process
+reports a low quantile of its step times (``--quantile``, default the 10th percentile: other
+programs can only ever add time to a step), ratios are taken within each round (where the
+implementations ran seconds apart), and the table gives their median over the rounds with the
+range. Peak memory is the high-water mark of the resident set while building the model and taking
+the steps, above the process's size after imports (Linux ``/proc/self/status``). The header says
+which BLAS library, kernel and thread count each implementation ran with (threadpoolctl), and the
+load average of the machine before and after.
 
-    python benchmarks/train_step.py              # full table (about a minute)
-    python benchmarks/train_step.py --quick      # fewer steps
+    python benchmarks/train_step.py                    # full table (several minutes)
+    python benchmarks/train_step.py --quick            # fewer rounds and steps
+    OPENBLAS_CORETYPE=Sandybridge python benchmarks/train_step.py   # another OpenBLAS kernel
+    python benchmarks/train_step.py --threads 1        # one BLAS thread everywhere
 """
 
 from __future__ import annotations
@@ -46,7 +54,7 @@ def data(dtype, rng):
 
 # ---- implementations: each returns a zero-argument step function -------------------------------
 
-def make_mlpbook(dtype, rng):
+def _mlpbook_problem(dtype, rng):
     import mlpbook as mb
 
     layers = []
@@ -55,9 +63,24 @@ def make_mlpbook(dtype, rng):
         if i < len(SIZES) - 2:
             layers.append(mb.ReLU())
     model = mb.Sequential(*layers)
-    loss = mb.CrossEntropyLoss()
-    opt = mb.SGD(model.parameters(), lr=LR)
-    X, y = data(dtype, rng)
+    return model, mb.CrossEntropyLoss(), mb.SGD(model.parameters(), lr=LR), *data(dtype, rng)
+
+
+def make_mlpbook(dtype, rng):
+    from mlpbook.fused import fused_sgd_step
+    from mlpbook.training import train_step
+
+    model, loss, opt, X, y = _mlpbook_problem(dtype, rng)
+    assert fused_sgd_step(model, opt) is not None  # the step of mb.fit is the fused one
+
+    def step():
+        train_step(model, loss, opt, X, y)
+
+    return step
+
+
+def make_mlpbook_plain(dtype, rng):
+    model, loss, opt, X, y = _mlpbook_problem(dtype, rng)
 
     def step():
         loss.forward(model.forward(X, training=True), y)
@@ -161,6 +184,7 @@ def make_floor(dtype, rng):
 
 IMPLEMENTATIONS = {
     "mlpbook": make_mlpbook,
+    "mlpbook (plain)": make_mlpbook_plain,
     "numpy (plain)": make_numpy_plain,
     "torch": make_torch,
     "sklearn": make_sklearn,
@@ -189,13 +213,37 @@ def _status(field: str) -> int:
     raise RuntimeError(f"{field} not in /proc/self/status")
 
 
-def child(name: str, dtype: str, steps: int, warmup: int) -> None:
+def blas_info(name: str) -> str:
+    """The BLAS libraries loaded in this process: library, version, kernel, threads."""
+    parts = []
+    if name == "torch":
+        import torch
+
+        mkl = "MKL" if torch.backends.mkl.is_available() else "its own BLAS"
+        parts.append(f"torch: {mkl} + oneDNN, {torch.get_num_threads()} threads")
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "; ".join(parts + ["(threadpoolctl not installed: BLAS unknown)"])
+    for lib in threadpool_info():
+        if lib.get("user_api") == "blas":
+            where = os.path.basename(lib.get("filepath", ""))
+            parts.append(f"{lib.get('internal_api')} {lib.get('version')} {where}: kernel "
+                         f"{lib.get('architecture')}, {lib.get('num_threads')} threads")
+    return "; ".join(parts)
+
+
+def child(name: str, dtype: str, steps: int, warmup: int, quantile: float) -> None:
     """Run in a fresh process: build one implementation, time its steps, print JSON with the
-    step times (seconds) and the peak resident memory above the size after imports (bytes)."""
+    ``quantile`` of the step times and their median (seconds), the BLAS it ran with, and the peak
+    resident memory above the size after imports (bytes)."""
     import importlib
 
+    threads = os.environ.get("BENCH_THREADS")
     for module in {"torch": "torch", "sklearn": "sklearn.neural_network"}.get(name, "mlpbook"),:
         importlib.import_module(module)
+    if name == "torch" and threads:
+        __import__("torch").set_num_threads(int(threads))
     base = _status("VmRSS")
     with open("/proc/self/clear_refs", "w") as f:  # reset VmHWM, the peak resident set size
         f.write("5")
@@ -207,37 +255,63 @@ def child(name: str, dtype: str, steps: int, warmup: int) -> None:
         t = time.perf_counter()
         step()
         times.append(time.perf_counter() - t)
-    print(json.dumps({"times": times, "peak": _status("VmHWM") - base}))
+    print(json.dumps({"time": float(np.quantile(times, quantile)),
+                      "median": float(np.median(times)), "peak": _status("VmHWM") - base,
+                      "blas": blas_info(name)}))
 
 
-def run_child(name: str, dtype: str, steps: int, warmup: int) -> dict:
-    cmd = [sys.executable, __file__, "--child", name, dtype, str(steps), str(warmup)]
-    out = subprocess.run(cmd, capture_output=True, text=True, env=os.environ, check=True)
+def run_child(name: str, dtype: str, steps: int, warmup: int, quantile: float, env) -> dict:
+    cmd = [sys.executable, __file__, "--child", name, dtype, str(steps), str(warmup),
+           str(quantile)]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def child_env(threads: int | None) -> dict:
+    env = dict(os.environ)
+    if threads is not None:
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = str(threads)
+        env["BENCH_THREADS"] = str(threads)
+    return env
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and steps")
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, help="rounds (default 12, 3 with --quick)")
+    parser.add_argument("--threads", type=int, help="BLAS and torch threads (default: as is)")
+    parser.add_argument("--quantile", type=float, default=0.1,
+                        help="quantile of each process's step times (default 0.1)")
+    parser.add_argument("--only", nargs="+", choices=list(IMPLEMENTATIONS),
+                        help="measure only these (the ratios need torch and matmul floor)")
+    parser.add_argument("--dtypes", nargs="+", default=["float32", "float64"])
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        name, dtype, steps, warmup = args.child
-        child(name, dtype, int(steps), int(warmup))
+        name, dtype, steps, warmup, quantile = args.child
+        child(name, dtype, int(steps), int(warmup), float(quantile))
         return
 
     rounds, steps = (3, 100) if args.quick else (12, 300)
-    names = [n for n in IMPLEMENTATIONS if available(n)]
-    missing = [n for n in IMPLEMENTATIONS if n not in names]
-    dtypes = ["float32", "float64"]
-    medians = {(n, d): [] for n in names for d in dtypes}  # per round: median ms per step
+    rounds = args.rounds or rounds
+    names = [n for n in (args.only or IMPLEMENTATIONS) if available(n)]
+    missing = [n for n in (args.only or IMPLEMENTATIONS) if n not in names]
+    dtypes = args.dtypes
+    env = child_env(args.threads)
+    times = {(n, d): [] for n in names for d in dtypes}  # per round: the quantile, ms per step
     peaks = {(n, d): [] for n in names for d in dtypes}
-    for _ in range(rounds):  # rounds of one process per implementation: machine drift hits all
+    blas = {}
+    load_before = os.getloadavg()
+    for r in range(rounds):  # rounds of one process per implementation: machine drift hits all
+        order = names[r % len(names):] + names[:r % len(names)]
         for d in dtypes:
-            for n in names:
-                result = run_child(n, d, steps, warmup=50)
-                medians[(n, d)].append(1e3 * float(np.median(result["times"])))
+            for n in order:
+                result = run_child(n, d, steps, 50, args.quantile, env)
+                times[(n, d)].append(1e3 * result["time"])
                 peaks[(n, d)].append(result["peak"])
+                blas[n] = result["blas"]
+    load_after = os.getloadavg()
 
     import platform
 
@@ -246,25 +320,48 @@ def main(argv=None) -> None:
         versions += f", torch {__import__('torch').__version__}"
     if "sklearn" in names:
         versions += f", scikit-learn {__import__('sklearn').__version__}"
+    q = f"{100 * args.quantile:g}th percentile" if args.quantile != 0.5 else "median"
     print(f"Training step of a {'-'.join(map(str, SIZES))} ReLU MLP, batch {BATCH}, softmax "
           f"cross-entropy, SGD; {rounds} rounds of {steps} steps, one process per implementation "
-          "and round. ms / step: median over rounds of each round's median; ratios: median over "
-          "rounds of the ratio within the round (min–max in brackets).")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; {versions}")
+          f"and round. ms / step: median over rounds of each process's {q} of its step times; "
+          "ratios: median over rounds of the ratio within the round (min–max in brackets).")
+    print(f"machine: {platform.machine()}, {_cpu_name()}, {os.cpu_count()} cores; {versions}")
+    print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; threads: "
+          f"{args.threads if args.threads is not None else 'default'}; load average (1 min) "
+          f"{load_before[0]:.1f} before, {load_after[0]:.1f} after")
+    for n in names:
+        print(f"  {n}: {blas.get(n, '?')}")
     if missing:
         print(f"not installed, so not measured: {', '.join(missing)}")
     print()
-    print("| implementation | dtype | ms / step | × torch | × matmul floor | peak memory (MiB) |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("| implementation | dtype | ms / step | × torch | × matmul floor | × sklearn "
+          "| peak memory (MiB) |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     for d in dtypes:
-        floor = np.array(medians[("matmul floor", d)])
-        torch = np.array(medians[("torch", d)]) if "torch" in names else None
+        floor = np.array(times[("matmul floor", d)]) if "matmul floor" in names else None
+        torch = np.array(times[("torch", d)]) if "torch" in names else None
+        sk = np.array(times[("sklearn", d)]) if "sklearn" in names else None
         for n in names:
-            t = np.array(medians[(n, d)])
+            t = np.array(times[(n, d)])
             vs_torch = _ratio(t / torch) if torch is not None else "–"
+            vs_floor = _ratio(t / floor) if floor is not None else "–"
+            vs_sk = _ratio(t / sk) if sk is not None else "–"
             peak = max(peaks[(n, d)]) / 2**20
-            print(f"| {n} | {d} | {np.median(t):.3f} | {vs_torch} | {_ratio(t / floor)} | "
-                  f"{peak:.1f} |")
+            print(f"| {n} | {d} | {np.median(t):.3f} | {vs_torch} | {vs_floor} | {vs_sk} "
+                  f"| {peak:.1f} |")
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or "unknown CPU"
 
 
 def _ratio(r: np.ndarray) -> str:
