@@ -135,6 +135,16 @@ def _outermost(paths: list[str]) -> list[str]:
     return chosen
 
 
+def _shared_top(path: str) -> str | None:
+    """``/tmp/x`` for a path ``/tmp/x/...`` (likewise in /dev/shm), else None."""
+    parts = path.strip("/").split("/")
+    if parts[0] == "tmp" and len(parts) >= 2:
+        return "/tmp/" + parts[1]
+    if parts[:2] == ["dev", "shm"] and len(parts) >= 3:
+        return "/dev/shm/" + parts[2]
+    return None
+
+
 def _make_parents(path: str) -> None:
     os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
 
@@ -189,13 +199,23 @@ def new_root(root: str, paths: list[str], owner: tuple[int, int] | None, tmp_mb:
         os.makedirs(f"{root}/{d}", mode=0o755, exist_ok=True)
         _mount("tmpfs", f"{root}/{d}", "tmpfs", _MS_NOSUID | _MS_NODEV, size)
     failed = []
-    shown = [p for p in SYSTEM_DIRS if os.path.lexists(p)] + list(paths)
-    for p in _outermost(shown):
+    shown = _outermost([p for p in SYSTEM_DIRS if os.path.lexists(p)] + list(paths))
+    # A path shown from inside the host's /tmp or /dev/shm (a checkout in /tmp, say) would get
+    # its parent directories on the writable private tmpfs; they go on a small tmpfs of their
+    # own instead, made read-only below, so that nothing on sys.path is writable.
+    covers = sorted({top for top in map(_shared_top, shown)
+                     if top is not None and top not in shown})
+    for top in covers:
+        os.makedirs(root + top, mode=0o755, exist_ok=True)
+        _mount("tmpfs", root + top, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=0755,size=1m")
+    for p in shown:
         target = root + p
         if p in SYSTEM_DIRS and os.path.islink(p):  # /lib -> usr/lib on merged systems
             os.symlink(os.readlink(p), target)
             continue
         failed += _bind_read_only(os.path.realpath(p), target, table)
+    for top in covers:
+        _mount(None, root + top, None, _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
     for name in _DEVICES:
         if os.path.exists(f"/dev/{name}"):
             _make_parents(f"{root}/dev/{name}")
