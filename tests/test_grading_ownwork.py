@@ -447,3 +447,59 @@ def test_rebinding_the_graders_functions_in_the_sandbox_changes_nothing(tmp_path
     assert dense["message"].splitlines()[-1] == SANDBOX["alias"]
     errors = {e["cell"]: e["error"] for e in r["cell_errors"]}
     assert errors == {3: "PermissionError: the grader's watch cannot be changed"}
+
+
+FORK_EXEC_PROGRAM = """
+import json, sys
+import numpy as np
+import mlpbook as mb
+A, W, dZ = (np.array(v) for v in json.loads(sys.argv[1]))
+layer = mb.Dense(W.shape[1], W.shape[0], dtype=W.dtype)
+layer.W[...] = W
+layer.forward(A.astype(W.dtype))
+dA = layer.backward(dZ.astype(W.dtype))
+print(json.dumps([layer.dW.tolist(), layer.db.tolist(), dA.tolist()]))
+"""
+# the library call done by another program, started through the C function behind subprocess
+# (which raises no audit event of its own)
+FORK_EXEC_ANSWER = f"""import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+PROGRAM = {FORK_EXEC_PROGRAM!r}
+
+
+def dense_backward(A_prev, W, dZ):
+    r, w = os.pipe()
+    er, ew = os.pipe()
+    arg = json.dumps([np.asarray(x).tolist() for x in (A_prev, W, dZ)])
+    exe = sys.executable.encode()
+    subprocess._fork_exec([exe, b"-c", PROGRAM.encode(), arg.encode()], [exe], True, (), None,
+                          None, -1, -1, -1, w, -1, -1, er, ew, True, False, -1, None, None,
+                          None, -1, None, False)
+    os.close(w)
+    os.close(ew)
+    data = b""
+    while chunk := os.read(r, 1 << 16):
+        data += chunk
+    os.wait()
+    return tuple(np.array(v, dtype=np.asarray(W).dtype) for v in json.loads(data))
+"""
+
+
+def test_another_program_started_through_fork_exec_fails(tmp_path):
+    """_posixsubprocess.fork_exec starts a program without an audit event: the watch refuses
+    the C call itself, in check() and in the grader; without the watch the answer passes."""
+    path = tmp_path / "fork_exec_06_backpropagation.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FORK_EXEC_ANSWER)]),
+                   path)
+    checked = check_path(["06.dense_backward"], [path])
+    assert checked["06.dense_backward", path.stem, False][0] == "passed"
+    running = OWN + "running another program is not allowed in this answer"
+    assert checked["06.dense_backward", path.stem, True][2].splitlines()[-1] == running
+    [r] = grade_paths([path])
+    dense = {q["id"]: q for q in r["questions"]}["06.dense_backward"]
+    assert dense["points"] == 0 and dense["message"].splitlines()[-1] == running

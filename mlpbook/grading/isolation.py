@@ -67,6 +67,15 @@ _BOOT = ("import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
          "from mlpbook.grading.sandbox import main; main()")
 
 
+def _sigkill(pids) -> None:
+    """SIGKILL each of ``pids`` (those already gone are no error)."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 class SandboxError(RuntimeError):
     """The sandbox could not start (a problem of the grader's installation, not of a submission)."""
 
@@ -218,11 +227,7 @@ class Cgroup:
             pids = self.pids()
             if not pids:
                 return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+            _sigkill(pids)
             time.sleep(0.005)
 
     def remove(self) -> None:
@@ -372,11 +377,7 @@ def kill_all_of(uid: int, rounds: int = 100) -> None:
                 continue  # gone meanwhile, or not a process we can read
         if not found:
             return
-        for pid in found:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        _sigkill(found)
         time.sleep(0.005)
 
 
