@@ -18,7 +18,7 @@ learning rate ``lr``, t the number of steps taken so far (starting at 1).
 
 ``weight_decay=λ`` (all but AdamW) adds λθ to the gradient before the update: the gradient of the
 L2 penalty (λ/2)‖θ‖², which for plain gradient descent gives the weight-decay form (5.53),
-θ ← (1 − αλ)θ − α∇C(θ). Seed 004's RMSprop/AdaDelta lines forget to square the gradient and its
+θ ← (1 − αλ)θ − α∇C(θ). [Peeters]'s RMSprop/AdaDelta lines forget to square the gradient and its
 Adam has no bias correction; the updates here are those of the original papers.
 
 Optimizer state (moving averages, accumulators) is created at the first ``step()`` with the
@@ -198,7 +198,7 @@ class AdaGrad(Optimizer):
 
         G ← G + g²,    θ ← θ − α g / (√G + ε).
 
-    Seed 004 puts ε inside the square root; PyTorch (and this class) adds it outside.
+    [Peeters] puts ε inside the square root; PyTorch (and this class) adds it outside.
     """
 
     _state_names = ("G",)
@@ -271,7 +271,7 @@ class Adam(Optimizer):
         θ ← θ − α m̂ / (√v̂ + ε)
 
     ``weight_decay=λ`` is the coupled L2 form (g ← g + λθ) of PyTorch's Adam; for decoupled
-    decay use :class:`AdamW`. Seed 004 writes Adam without the bias correction (and with ε under
+    decay use :class:`AdamW`. [Peeters] writes Adam without the bias correction (and with ε under
     the root): ``bias_correction=False`` gives that variant (m̂ = m, v̂ = v), whose first steps
     are off because m and v start at zero: with the default betas they are too large (α(1−β₁)/
     √(1−β₂) ≈ 3.2α at t = 1), with β₁ = β₂ too small (α√(1−βᵗ)).

@@ -771,7 +771,7 @@ def constrained_minimum(A, center, t, norm, n=40001):
 
 
 def plot_figure_3_11(A, center, t, axes=None):
-    """Seed 004's Figure 3.11 (from Hastie, Tibshirani and Friedman): contours of a quadratic
+    """[Peeters]'s Figure 3.11 (from Hastie, Tibshirani and Friedman): contours of a quadratic
     error (β − c)ᵀA(β − c) around the unconstrained minimiser c and the constraint regions
     |β₁| + |β₂| ≤ t (lasso, left) and β₁² + β₂² ≤ t² (ridge, right), each with its constrained
     minimiser (``constrained_minimum``) marked. Returns the two Axes."""

@@ -1,4 +1,5 @@
-"""The training loop: mini-batch gradient descent over epochs (seed 004, seed 002, seed 001 §5.1).
+"""The training loop: mini-batch gradient descent over epochs ([Peeters], [DNN slides], [MEDL]
+§5.1).
 
 >>> history = mb.fit(model, mb.BCEWithLogitsLoss(), mb.Adam(model.parameters(), lr=1e-2),
 ...                  X, y, epochs=100, batch_size=32, rng=0, validation=(Xv, yv))
