@@ -4,6 +4,7 @@ references (the data it was given, closed forms, hand-set models)."""
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from fake_sweeps import fake_sweep, labelled
 from matplotlib.patches import Circle
 from matplotlib.text import Annotation
 
@@ -16,7 +17,6 @@ from mlpbook.diagnostics import LayerRecord
 from mlpbook.metrics import reliability
 from mlpbook.plotting import draw_backprop_flow, draw_graph
 from mlpbook.surfaces import ill_conditioned_bowl
-from mlpbook.sweeps import Sweep
 
 # ---- chapters 01-02: network diagrams, points, decision lines and regions ------------------------
 
@@ -562,30 +562,16 @@ def test_reliability_diagram_draws_each_model_through_its_bins():
 
 # ---- chapter 12: sweeps, confusion matrices, digit images, batch-size runs -----------------------
 
-def fake_sweep(A=4, S=3, E=20, seed=0):
-    """A sweep with known arrays: errors decay over the epochs, differently per architecture."""
-    rng = np.random.default_rng(seed)
-    epochs = np.arange(1, E + 1)
-    train = 1 / epochs + 0.1 * rng.random((A, S, 1))
-    test = train + np.linspace(0.4, 0.1, A)[:, None, None] + 0.05 * rng.random((A, S, E))
-    return Sweep([[2, 2 ** a, 1] for a in range(A)], np.arange(A) * 10 + 5, train, test)
-
-
-def line(ax, label):
-    (found,) = [ln for ln in ax.lines if ln.get_label() == label]
-    return found
-
-
 def test_plot_sweep_draws_means_range_and_best():
     s = fake_sweep()
     values = [1, 2, 4, 8]
     ax = plotting.plot_sweep(values, s, logx=True, reference=("baseline", 0.3))
-    np.testing.assert_allclose(line(ax, "train error").get_ydata(), s.train[:, :, -1].mean(1))
-    np.testing.assert_allclose(line(ax, "test error").get_ydata(), s.test[:, :, -1].mean(1))
+    np.testing.assert_allclose(labelled(ax, "train error").get_ydata(), s.train[:, :, -1].mean(1))
+    np.testing.assert_allclose(labelled(ax, "test error").get_ydata(), s.test[:, :, -1].mean(1))
     best = np.argmin(s.test[:, :, -1].mean(1))
-    np.testing.assert_allclose(line(ax, "lowest test error").get_xydata(),
+    np.testing.assert_allclose(labelled(ax, "lowest test error").get_xydata(),
                                [[values[best], s.test[best, :, -1].mean()]])
-    assert line(ax, "baseline").get_ydata()[0] == 0.3
+    assert labelled(ax, "baseline").get_ydata()[0] == 0.3
     assert len(ax.collections) == 2  # the two bands over seeds
     band = ax.collections[1].get_paths()[0].vertices[:, 1]
     assert band.min() == pytest.approx(s.test[:, :, -1].min())
@@ -602,8 +588,8 @@ def test_plot_sweep_needs_one_value_per_architecture():
 def test_plot_sweep_learning_curves_shows_every_seed_and_the_mean():
     s = fake_sweep()
     ax = plotting.plot_sweep_learning_curves(s, 2)
-    np.testing.assert_allclose(line(ax, "test error").get_ydata(), s.test[2].mean(axis=0))
-    np.testing.assert_array_equal(line(ax, "train error").get_xdata(), np.arange(1, 21))
+    np.testing.assert_allclose(labelled(ax, "test error").get_ydata(), s.test[2].mean(axis=0))
+    np.testing.assert_array_equal(labelled(ax, "train error").get_xdata(), np.arange(1, 21))
     assert len(ax.lines) == 2 * (3 + 1)
     assert ax.get_title() == "2-4-1"
 

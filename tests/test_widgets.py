@@ -8,6 +8,7 @@ import sys
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from fake_sweeps import fake_sweep, labelled
 
 import mlpbook as mb
 from mlpbook import widgets
@@ -285,20 +286,6 @@ def test_regularization_explorer_controls():
 
 # ---- chapter 12: the width/depth explorer --------------------------------------------------------
 
-def fake_sweep(A=4, S=3, E=20, seed=0):
-    """A sweep with known arrays: errors decay over the epochs, differently per architecture."""
-    rng = np.random.default_rng(seed)
-    epochs = np.arange(1, E + 1)
-    train = 1 / epochs + 0.1 * rng.random((A, S, 1))
-    test = train + np.linspace(0.4, 0.1, A)[:, None, None] + 0.05 * rng.random((A, S, E))
-    return Sweep([[2, 2 ** a, 1] for a in range(A)], np.arange(A) * 10 + 5, train, test)
-
-
-def line(ax, label):
-    (found,) = [ln for ln in ax.lines if ln.get_label() == label]
-    return found
-
-
 def test_sweep_explorer_figure_marks_the_setting_and_shows_its_curves():
     s, d = fake_sweep(), fake_sweep(A=3, seed=1)
     sweeps = {"width": ([1, 2, 4, 8], s), "depth": ([1, 2, 3], d)}
@@ -306,7 +293,7 @@ def test_sweep_explorer_figure_marks_the_setting_and_shows_its_curves():
     left, right = fig.axes
     marker = [ln for ln in left.lines if ln.get_linestyle() == ":"]
     assert len(marker) == 1 and marker[0].get_xdata()[0] == 2
-    np.testing.assert_allclose(line(right, "train error").get_ydata(), d.train[1].mean(axis=0))
+    np.testing.assert_allclose(labelled(right, "train error").get_ydata(), d.train[1].mean(axis=0))
     assert right.get_title() == "2-2-1 (15 parameters)"
     assert left.get_xscale() == "linear"
     assert widgets.sweep_explorer_figure(sweeps, "width", 3).axes[0].get_xscale() == "log"
