@@ -1,35 +1,34 @@
 """The fused training step: the update of ``train_step`` for Dense/ReLU chains trained by SGD,
-bit for bit, in fewer passes over memory and with no allocation.
+in fewer passes over memory and with no allocation.
 
 The layers' ``forward``/``backward`` pairs are the book's algorithm, one array operation per line
 of the math, and :func:`mlpbook.training.train_step` runs them: forward, loss, the backward pass
 of Algorithm 5.2 filling every gradient, then the optimizer. Read for speed, that step allocates
 every activation and gradient afresh, checks every layer's input, passes over the ReLU's input
-twice (``max(z, 0)`` forward, ``z ≥ 0`` again backward), and lets ``SGD`` allocate a temporary
-the size of each weight array for α·g. For the most common training, a chain of ``Dense`` and
-``ReLU`` layers trained by plain ``SGD``, this module computes the same numbers with
+twice (``max(z, 0)`` forward, ``z ≥ 0`` again backward), writes each gradient g_W = δᵀa into
+an array the size of W, and lets ``SGD`` pass over it twice more (a temporary for α·g, then the
+subtraction). For the most common training, a chain of ``Dense`` and ``ReLU`` layers trained by
+plain ``SGD``, this module computes the same step with
 
 1. **buffers kept across steps**: pre-activations, masks and the δ's live in arrays allocated at
    the first step and reused (a smaller batch, such as the last one of an epoch, uses their
-   first rows); every product writes into them or into the layers' own ``dW``
-   (``np.matmul(..., out=...)``);
+   first rows); every product writes into them (``np.matmul(..., out=...)``);
 2. **the ReLU as a multiplication by its mask**, kept in the dtype it multiplies:
    M = 1{z ≥ 0} (σ' of (5.17)), a = z·M in place of z, and δ = ζ·M (5.31) in the backward pass,
    each one plain floating-point multiplication; −∞·0 = NaN, so a non-finite input stays
    non-finite up to the output, where one cheap check catches it (see below);
-3. **the update with no temporary**: α·g is written into one scratch array shared by the layers,
-   then subtracted in place, W ← W − α g (and, with weight decay, g + λW formed there first);
+3. **the update folded into the product**: W ← (1 − αλ)·W − α·δᵀa (5.33) is one call of the
+   BLAS routine ``gemm`` (C ← α·A·B + β·C, :mod:`mlpbook._gemm`), which adds the scaled
+   product into W as it computes it; g_W is never formed;
 4. **no checks per layer**: the input is checked once, against the first layer.
 
-Same numbers: each of those is the plain step's own operation on the same operands, so the loss,
-the output, the gradients ``dW``, ``db`` and the updated parameters are those of the plain step,
-bit for bit (``tests/test_fused.py``; zeros may come out as −0.0, which equals 0.0). Two further
-levers were measured and left out. Folding α into δ[L] (backpropagation is linear in δ[L], so
-W ← W − (αδ)ᵀa needs no pass to scale the gradient) saves about one pass over the weights but
-rounds differently, α(δᵀa) against (αδ)ᵀa, and the book checks ``fit`` against NumPy code bit
-for bit. SciPy's BLAS ``gemm`` could fold the subtraction into the product itself (β = 1), but
-with NumPy's wheels SciPy brings a second OpenBLAS with its own thread pool: alternating the two
-pools made the step slower, not faster. NumPy alone is used.
+Same numbers: the loss, the output and the biases and their gradients are the plain step's, bit
+for bit (the same operations on the same operands); the weights agree to round-off, because
+``gemm`` rounds α·(δᵀa) + β·W once where the plain step rounds g_W, α·g_W and the difference one
+after the other: a few units in the last place of the terms, per step (``tests/test_fused.py``
+bounds it). Such a difference then grows or shrinks with training as any round-off does (a
+different BLAS kernel makes one of the same size). Since g_W is not formed, the layers' ``dW``
+hold NaN after a fused step (``model.backward`` fills them again).
 
 What it does not do: it does not fill the caches the layers keep for ``backward`` (``A_prev``,
 the ReLU's ``Z``), which keep their values from before. Anything else falls back to the plain
@@ -44,6 +43,7 @@ import weakref
 
 import numpy as np
 
+from ._gemm import gemm
 from .activations import ReLU
 from .layers import Dense, read_only
 from .optim import SGD
@@ -91,11 +91,8 @@ class FusedSGDStep:
         self.signature = _signature(model, optimizer)
         self.dtype = blocks[0][0].W.dtype
         self.in_features = blocks[0][0].in_features
-        # one scratch array for α g_W of every layer in turn, one for α g_b
-        scratch = np.empty(max(layer.W.size for layer, _ in blocks), self.dtype)
         sums = np.empty(max(layer.out_features for layer, _ in blocks), self.dtype)
-        self.scratch_W = [scratch[:layer.W.size].reshape(layer.W.shape) for layer, _ in blocks]
-        self.scratch_b = [sums[:layer.out_features] for layer, _ in blocks]
+        self.scratch_b = [sums[:layer.out_features] for layer, _ in blocks]  # for α g_b
         self.rows = 0  # rows of the batch buffers
         self.views: dict[int, tuple] = {}  # batch size -> views of the buffers' first rows
 
@@ -140,8 +137,11 @@ class FusedSGDStep:
                 delta *= M[i]  # δ[ℓ] = ζ[ℓ]·σ'(z[ℓ])   (5.31)
             if i > 0:  # ζ[ℓ−1] = δ[ℓ] W[ℓ]   (5.29), with W[ℓ] before its update
                 np.matmul(delta, layer.W, out=D[i - 1])
-            np.matmul(delta.T, Z[i - 1] if i > 0 else X, out=layer.dW)  # g_W = δᵀa   (5.33)
-            self._update(layer.W, layer.dW, self.scratch_W[i])
+            a_prev = Z[i - 1] if i > 0 else X
+            lr, decay = self.optimizer.lr, self.optimizer.weight_decay
+            gemm(-lr, delta.T, a_prev, 1 - lr * decay, layer.W)  # W ← W − α(δᵀa + λW)  (5.33)
+            if layer.dW.flat[0] == layer.dW.flat[0]:  # g_W was not formed: say so
+                layer.dW.fill(np.nan)
             if layer.b is not None:
                 np.add.reduce(delta, axis=0, out=layer.db)  # g_b = Σ_rows δ[ℓ]   (5.33)
                 self._update(layer.b, layer.db, self.scratch_b[i])
@@ -149,7 +149,8 @@ class FusedSGDStep:
         return value, out
 
     def _update(self, theta, g, scratch) -> None:
-        """θ ← θ − α(g + λθ), as ``SGD.step`` computes it, with ``scratch`` for the temporaries."""
+        """θ ← θ − α(g + λθ), as ``SGD.step`` computes it, with ``scratch`` for the temporaries
+        (the biases)."""
         lr, decay = self.optimizer.lr, self.optimizer.weight_decay
         if decay:
             np.multiply(theta, decay, out=scratch)

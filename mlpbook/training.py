@@ -124,9 +124,10 @@ def train_step(model, loss: Loss, optimizer, Xb, yb, regularizer=None, params=No
     (default ``model.parameters()``), one optimizer step. Returns (loss value, model output).
 
     A chain of Dense and ReLU layers trained by plain SGD without a regularizer takes the fused
-    step of :mod:`mlpbook.fused` instead: the same numbers (loss, output, gradients, updated
-    parameters) bit for bit, in fewer passes over memory and with no allocation; its output is a
-    read-only view that the next step overwrites."""
+    step of :mod:`mlpbook.fused` instead, in fewer passes over memory and with no allocation:
+    the same loss, output and biases bit for bit, the weights to round-off (each update rounded
+    once, in the BLAS product), NaN in the weight gradients, which it does not form; its output
+    is a read-only view that the next step overwrites."""
     if regularizer is None:
         fused = fused_sgd_step(model, optimizer)
         result = None if fused is None else fused.step(Xb, yb, loss)

@@ -1,10 +1,12 @@
-"""The fused SGD step (mlpbook.fused) computes what the plain step computes, bit for bit.
+"""The fused SGD step (mlpbook.fused) computes what the plain step computes.
 
-The plain step is the layers' own forward/backward and SGD.step, as the book shows them. The
-fused step must give the same loss, output, gradients and updated parameters, exactly (array
-equality, so only the sign of a zero may differ), for every learning rate and weight decay; it
-must be taken where it is valid and only there: every other layer, optimizer, regularizer and
-unusual input goes to the plain step. A spy on ``FusedSGDStep.step`` records which path ran.
+The plain step is the layers' own forward/backward and SGD.step, as the book shows them. Taken
+from the same state, the fused step must give the same loss, output, biases and bias gradients
+exactly (array equality, so only the sign of a zero may differ), and weights within round-off of
+the plain step's (its update W ← (1 − αλ)W − α·δᵀa is one BLAS ``gemm``, rounded once), for
+every learning rate and weight decay, with NaN in ``dW``, which it does not form. It must be
+taken where it is valid and only there: every other layer, optimizer, regularizer and unusual
+input goes to the plain step. A spy on ``FusedSGDStep.step`` records which path ran.
 """
 
 import numpy as np
@@ -12,6 +14,7 @@ import pytest
 
 import mlpbook as mb
 import mlpbook.training
+from mlpbook import _gemm
 from mlpbook.fused import FusedSGDStep, fused_sgd_step
 from mlpbook.training import train_step
 
@@ -33,6 +36,20 @@ def fused_runs(monkeypatch):
 
     monkeypatch.setattr(FusedSGDStep, "step", spy)
     return runs
+
+
+@pytest.fixture
+def deltas(monkeypatch):
+    """A dict that receives, for each Dense layer, the δ its last ``backward`` was given."""
+    seen = {}
+    original = mb.Dense.backward
+
+    def spy(self, dZ, input_grad=True):
+        seen[self] = np.array(dZ)
+        return original(self, dZ, input_grad)
+
+    monkeypatch.setattr(mb.Dense, "backward", spy)
+    return seen
 
 
 def chain(dtype, seed=1):
@@ -69,10 +86,48 @@ def batches(n):
 
 
 def assert_same_state(fused, plain, dtype):
+    """Parameters and gradients equal: for models that both took the plain step."""
     for p, q in zip(fused.parameters(), plain.parameters(), strict=True):
         assert p.value.dtype == p.grad.dtype == dtype, p.name
         np.testing.assert_array_equal(p.value, q.value, err_msg=p.name)
         np.testing.assert_array_equal(p.grad, q.grad, err_msg=f"gradient of {p.name}")
+
+
+def compare_step(fused, plain, loss, opt_f, opt_p, X, y, deltas):
+    """Set ``plain`` to the state of ``fused``, take one step with each (``train_step`` and the
+    book's step) and check that they agree: loss, output, biases and their gradients exactly;
+    each W within round-off, |W_f − W_p| ≤ 2(n + 3)·ε·(|1 − αλ|·|W| + α·|δ|ᵀ|a|), the error
+    bound of the two ways of rounding one update (n: the batch size); NaN in the fused dW.
+    Returns the largest |W_f − W_p| in units of that bound."""
+    for p, q in zip(fused.parameters(), plain.parameters(), strict=True):
+        q.value[...] = p.value
+    dense = [layer for layer in plain.layers if isinstance(layer, mb.Dense)]
+    before = [layer.W.copy() for layer in dense]
+    vf, of = train_step(fused, loss, opt_f, X, y)
+    of = of.copy()  # a view of the fused step's buffer, overwritten by its next step
+    vp, op = plain_step(plain, loss, opt_p, X, y)
+    assert vf == vp
+    assert of.dtype == op.dtype
+    np.testing.assert_array_equal(of, op)
+    worst = 0.0
+    fused_dense = [layer for layer in fused.layers if isinstance(layer, mb.Dense)]
+    for f, p, W in zip(fused_dense, dense, before, strict=True):
+        dtype = W.dtype
+        assert f.W.dtype == f.dW.dtype == dtype
+        assert np.isnan(f.dW).all()
+        if p.b is not None:
+            np.testing.assert_array_equal(f.b, p.b)
+            np.testing.assert_array_equal(f.db, p.db)
+        lr, decay = opt_p.lr, opt_p.weight_decay
+        scale = abs(1 - lr * decay) * np.abs(W.astype(np.float64)) \
+            + lr * (np.abs(deltas[p].T.astype(np.float64)) @ np.abs(p.A_prev.astype(np.float64)))
+        bound = 2 * (len(X) + 3) * np.finfo(dtype).eps * scale
+        error = np.abs(f.W.astype(np.float64) - p.W)
+        assert np.all(error <= bound), float(np.max(error / bound))
+        worst = max(worst, float(np.max(error / np.maximum(bound, np.finfo(float).tiny))))
+        # a real update, far larger than where the two ways of rounding it differ
+        assert np.max(np.abs(p.W.astype(np.float64) - W)) > 100 * np.max(error)
+    return worst
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtype_id)
@@ -80,24 +135,20 @@ def assert_same_state(fused, plain, dtype):
 @pytest.mark.parametrize("weight_decay", [0.0, 0.07], ids=["no decay", "decay=0.07"])
 @pytest.mark.parametrize("loss", [mb.CrossEntropyLoss(), mb.SquaredLoss(reduction="sum")],
                          ids=["cross-entropy", "squared-sum"])
-def test_fused_step_equals_the_plain_step_bit_for_bit(dtype, lr, weight_decay, loss, fused_runs):
+def test_fused_step_equals_the_plain_step_to_round_off(dtype, lr, weight_decay, loss, fused_runs,
+                                                       deltas):
     X, labels, targets = data(dtype)
     y = labels if isinstance(loss, mb.CrossEntropyLoss) else targets
     fused, plain = chain(dtype), chain(dtype)
     opt_f = mb.SGD(fused.parameters(), lr, weight_decay=weight_decay)
     opt_p = mb.SGD(plain.parameters(), lr, weight_decay=weight_decay)
     for rows in batches(len(X)):
-        vf, of = train_step(fused, loss, opt_f, X[rows], y[rows])
-        vp, op = plain_step(plain, loss, opt_p, X[rows], y[rows])
-        assert vf == vp
-        assert of.dtype == dtype and not of.flags.writeable
-        np.testing.assert_array_equal(of, op)
-        assert_same_state(fused, plain, dtype)
+        compare_step(fused, plain, loss, opt_f, opt_p, X[rows], y[rows], deltas)
     assert fused_runs == [True] * 9  # every step was the fused one
     assert opt_f.t == opt_p.t == 9
 
 
-def test_fused_step_equals_the_plain_step_on_the_benchmark_network(fused_runs):
+def test_fused_step_equals_the_plain_step_on_the_benchmark_network(fused_runs, deltas):
     # 784-512-512-10 in float32, batches of 64 and a last one of 32: products large enough for
     # the BLAS to use its threads and blocked kernels
     rng = np.random.default_rng(5)
@@ -113,12 +164,24 @@ def test_fused_step_equals_the_plain_step_on_the_benchmark_network(fused_runs):
     loss = mb.CrossEntropyLoss()
     opt_f, opt_p = mb.SGD(fused.parameters(), 0.05), mb.SGD(plain.parameters(), 0.05)
     for rows in (slice(0, 64), slice(64, 128), slice(128, 160)):
-        vf, of = train_step(fused, loss, opt_f, X[rows], y[rows])
-        vp, op = plain_step(plain, loss, opt_p, X[rows], y[rows])
-        assert vf == vp
-        np.testing.assert_array_equal(of, op)
-    assert_same_state(fused, plain, np.float32)
+        compare_step(fused, plain, loss, opt_f, opt_p, X[rows], y[rows], deltas)
     assert fused_runs == [True] * 3
+
+
+def test_without_numpys_blas_routine_the_step_is_the_plain_one_bit_for_bit(fused_runs,
+                                                                             monkeypatch):
+    # gemm's NumPy path computes W + (−α)·(δᵀa): SGD's own arithmetic, so with no weight decay
+    # the weights come out bit for bit
+    monkeypatch.setattr(_gemm, "_ROUTINES", {})
+    X, y, _ = data(np.float32)
+    fused, plain = chain(np.float32), chain(np.float32)
+    opt_f, opt_p = mb.SGD(fused.parameters(), 0.01), mb.SGD(plain.parameters(), 0.01)
+    for rows in batches(len(X)):
+        train_step(fused, mb.CrossEntropyLoss(), opt_f, X[rows], y[rows])
+        plain_step(plain, mb.CrossEntropyLoss(), opt_p, X[rows], y[rows])
+    assert fused_runs == [True] * 9
+    for p, q in zip(fused.parameters(), plain.parameters(), strict=True):
+        np.testing.assert_array_equal(p.value, q.value, err_msg=p.name)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtype_id)
@@ -135,8 +198,13 @@ def test_fit_takes_the_fused_step_and_gives_the_plain_history(dtype, fused_runs,
         runs.append((model, history))
     assert fused_runs == [True] * 9  # 3 epochs of 3 batches (16, 16, 13), then none
     (a, ha), (b, hb) = runs
-    assert dict(ha) == dict(hb)  # loss, accuracy, val_loss, val_accuracy, bit for bit
-    assert_same_state(a, b, dtype)
+    assert ha.keys() == hb.keys()
+    rtol = 1e3 * np.finfo(dtype).eps  # 9 steps of round-off, barely amplified by this training
+    for key in ha:  # loss, accuracy, val_loss, val_accuracy
+        np.testing.assert_allclose(ha[key], hb[key], rtol=rtol, err_msg=key)
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        np.testing.assert_allclose(p.value, q.value, rtol=rtol, atol=rtol, err_msg=p.name)
+        assert p.value.dtype == dtype
     assert mb.predict(a, X).dtype == dtype
 
 
@@ -230,7 +298,7 @@ def test_every_other_optimizer_falls_back_to_the_plain_step(case, fused_runs):
         np.testing.assert_array_equal(p.grad, q.grad)
 
 
-def test_unusual_inputs_go_to_the_plain_step_and_its_errors(fused_runs):
+def test_unusual_inputs_go_to_the_plain_step_and_its_errors(fused_runs, deltas):
     X, y, _ = data(np.float32, n=16)
     model = chain(np.float32)
     opt = mb.SGD(model.parameters(), 0.05)
@@ -239,12 +307,13 @@ def test_unusual_inputs_go_to_the_plain_step_and_its_errors(fused_runs):
     twin_opt = mb.SGD(twin.parameters(), 0.05)
     # float64 input and a list go to the plain step, which converts them to float32; a
     # column-major float32 array is taken as it is
-    for Xb in (X.astype(np.float64), X.tolist(), np.asfortranarray(X)):
+    for Xb in (X.astype(np.float64), X.tolist()):
         v, out = train_step(model, loss, opt, Xb, y)
         assert out.dtype == np.float32
         assert v == plain_step(twin, loss, twin_opt, Xb, y)[0]
-    assert fused_runs == [False, False, True]
     assert_same_state(model, twin, np.float32)
+    compare_step(model, twin, loss, opt, twin_opt, np.asfortranarray(X), y, deltas)
+    assert fused_runs == [False, False, True]
     fused_runs.clear()
     bad = X.copy()
     bad[2, 1] = np.nan
@@ -295,21 +364,18 @@ def test_an_overflow_gives_the_plain_steps_divergence(fused_runs):
         np.testing.assert_array_equal(p.value, q.value)  # NaN where the plain step has NaN
 
 
-def test_the_step_follows_changes_of_the_model_and_the_optimizer(fused_runs):
+def test_the_step_follows_changes_of_the_model_and_the_optimizer(fused_runs, deltas):
     X, y, _ = data(np.float64, n=16)
     loss = mb.CrossEntropyLoss()
     model, twin = chain(np.float64), chain(np.float64)
     opt, twin_opt = mb.SGD(model.parameters(), 0.05), mb.SGD(twin.parameters(), 0.05)
     first = fused_sgd_step(model, opt)
     assert fused_sgd_step(model, opt) is first  # kept with its buffers
-    train_step(model, loss, opt, X, y)
-    plain_step(twin, loss, twin_opt, X, y)
+    compare_step(model, twin, loss, opt, twin_opt, X, y, deltas)
     opt.lr = twin_opt.lr = 0.11  # a schedule changing the rate and the decay between steps
     opt.weight_decay = twin_opt.weight_decay = 0.02
-    train_step(model, loss, opt, X, y)
-    plain_step(twin, loss, twin_opt, X, y)
+    compare_step(model, twin, loss, opt, twin_opt, X, y, deltas)
     assert fused_runs == [True, True]
-    assert_same_state(model, twin, np.float64)
     model.astype(np.float32)  # new arrays, new dtype: a new step with float32 buffers
     again = fused_sgd_step(model, opt)
     assert again is not first and again.dtype == np.float32
