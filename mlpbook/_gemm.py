@@ -9,7 +9,7 @@ products run in NumPy's library with NumPy's thread pool and kernel (a second BL
 SciPy's, would bring a second pool of threads, and two pools taking turns are many times slower).
 
 Where no such routine is found (another BLAS, another platform) or an operand is not laid out
-for it, :func:`gemm` computes the same with NumPy: ``C *= β`` (unless β = 1), then
+for it, :class:`Product` computes the same with NumPy: ``C *= β`` (unless β = 1), then
 ``C += α * (A @ B)``.
 
 Rounding: ``gemm`` rounds α·(AB) + β·C once per element where NumPy rounds the product, α times
@@ -23,7 +23,7 @@ import ctypes
 
 import numpy as np
 
-__all__ = ["gemm", "blas_gemm_found"]
+__all__ = ["Product", "gemm", "blas_gemm_found"]
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 _SYMBOLS = {np.dtype(np.float32): ("scipy_cblas_sgemm64_", "cblas_sgemm64_"),
@@ -62,7 +62,7 @@ def _works(routine, dtype) -> bool:
     A = np.arange(6, dtype=dtype).reshape(2, 3)
     B = np.arange(12, dtype=dtype).reshape(3, 4)
     C = np.ones((2, 4), dtype)
-    _call(routine, 2.0, A, B, 3.0, C)
+    Product(A, B, C, routine)(2.0, 3.0)
     return bool(np.array_equal(C, 2 * (A @ B) + 3))
 
 
@@ -76,36 +76,52 @@ def _layout(a: np.ndarray) -> tuple[int, int] | None:
     return None
 
 
-def _call(routine, alpha, A, B, beta, C) -> None:
-    (ta, lda), (tb, ldb) = _layout(A), _layout(B)
-    (m, k), n = A.shape, B.shape[1]
-    routine(_ROW_MAJOR, ta, tb, m, n, k, alpha, A.ctypes.data, lda, B.ctypes.data, ldb, beta,
-            C.ctypes.data, n)
+class Product:
+    """C ← α·A·B + β·C on three arrays fixed once, for any α and β: ``Product(A, B, C)(α, β)``.
+
+    A (m, k), B (k, n), C (m, n), of one floating dtype; C writable, row-major for the BLAS
+    routine and sharing no memory with A or B; A and B may be transposed views (``δ.T``) of
+    row-major arrays. The shapes, layouts and addresses are worked out here, once (that is most
+    of the cost of a small product), and the arrays are kept alive with the product. Raises
+    ValueError on shapes that do not fit.
+    """
+
+    __slots__ = ("A", "B", "C", "_args", "_routine")
+
+    def __init__(self, A: np.ndarray, B: np.ndarray, C: np.ndarray, routine=None):
+        (m, k), (k2, n) = A.shape, B.shape
+        if k != k2 or C.shape != (m, n):
+            raise ValueError(f"gemm: expected A (m, k), B (k, n), C (m, n); got A {A.shape}, "
+                             f"B {B.shape}, C {C.shape}")
+        self.A, self.B, self.C = A, B, C
+        routine = _ROUTINES.get(C.dtype) if routine is None else routine
+        a, b = _layout(A), _layout(B)
+        if (routine is None or not A.dtype == B.dtype == C.dtype or a is None or b is None
+                or not (C.flags.c_contiguous and C.flags.writeable) or C.size == 0):
+            self._routine = None  # NumPy computes it
+            return
+        self._routine = routine
+        self._args = (_ROW_MAJOR, a[0], b[0], m, n, k, A.ctypes.data, a[1], B.ctypes.data, b[1],
+                      C.ctypes.data, n)
+
+    def __call__(self, alpha: float, beta: float) -> None:
+        if self._routine is None:
+            if beta != 1:
+                self.C *= beta
+            self.C += alpha * (self.A @ self.B)
+            return
+        order, ta, tb, m, n, k, a, lda, b, ldb, c, ldc = self._args
+        self._routine(order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 
 
 _ROUTINES = _find()
 
 
 def blas_gemm_found(dtype) -> bool:
-    """Whether :func:`gemm` runs NumPy's BLAS routine for arrays of ``dtype``."""
+    """Whether :class:`Product` and :func:`gemm` run NumPy's BLAS routine for ``dtype``."""
     return np.dtype(dtype) in _ROUTINES
 
 
 def gemm(alpha: float, A: np.ndarray, B: np.ndarray, beta: float, C: np.ndarray) -> None:
-    """C ← α·A·B + β·C, in place. A (m, k), B (k, n), C (m, n), all of one floating dtype, C
-    row-major and writable and sharing no memory with A or B. A and B may be transposed views
-    (``δ.T``) of row-major arrays. Raises ValueError on shapes that do not fit."""
-    (m, k), (k2, n) = A.shape, B.shape
-    if k != k2 or C.shape != (m, n):
-        raise ValueError(f"gemm: expected A (m, k), B (k, n), C (m, n); got A {A.shape}, "
-                         f"B {B.shape}, C {C.shape}")
-    routine = _ROUTINES.get(C.dtype)
-    if (routine is not None and A.dtype == B.dtype == C.dtype and C.flags.c_contiguous
-            and C.flags.writeable and k > 0 and C.size > 0
-            and _layout(A) is not None and _layout(B) is not None):
-        _call(routine, alpha, A, B, beta, C)
-        return
-    if beta != 1:
-        C *= beta
-    C += alpha * (A @ B)
-
+    """C ← α·A·B + β·C, in place, once; see :class:`Product` for what the operands may be."""
+    Product(A, B, C)(alpha, beta)

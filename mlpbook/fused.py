@@ -19,7 +19,8 @@ plain ``SGD``, this module computes the same step with
    non-finite up to the output, where one cheap check catches it (see below);
 3. **the update folded into the product**: W ← (1 − αλ)·W − α·δᵀa (5.33) is one call of the
    BLAS routine ``gemm`` (C ← α·A·B + β·C, :mod:`mlpbook._gemm`), which adds the scaled
-   product into W as it computes it; g_W is never formed;
+   product into W as it computes it; g_W is never formed; each such product is prepared once
+   per batch size, with the buffers;
 4. **no checks per layer**: the input is checked once, against the first layer.
 
 Same numbers: the loss, the output and the biases and their gradients are the plain step's, bit
@@ -43,7 +44,7 @@ import weakref
 
 import numpy as np
 
-from ._gemm import gemm
+from ._gemm import Product
 from .activations import ReLU
 from .layers import Dense, read_only
 from .optim import SGD
@@ -96,26 +97,32 @@ class FusedSGDStep:
         self.rows = 0  # rows of the batch buffers
         self.views: dict[int, tuple] = {}  # batch size -> views of the buffers' first rows
 
-    def _buffers(self, n: int) -> tuple[list, list, list]:
-        """Per layer: z (then a), the mask M (None without ReLU), δ; each (n, N_ℓ)."""
-        if n not in self.views:
-            if n > self.rows:  # grow: allocate for n rows, forget the old views
-                dt = self.dtype
-                self.Z = [np.empty((n, layer.out_features), dt) for layer, _ in self.blocks]
-                self.M = [np.empty((n, layer.out_features), dt) if relu else None
-                          for layer, relu in self.blocks]
-                self.D = [np.empty((n, layer.out_features), dt) for layer, _ in self.blocks]
-                self.rows, self.views = n, {}
-            self.views[n] = ([Z[:n] for Z in self.Z],
-                             [None if M is None else M[:n] for M in self.M],
-                             [D[:n] for D in self.D])
+    def _buffers(self, n: int) -> tuple[list, list, list, list]:
+        """Per layer: z (then a), the mask M (None without ReLU), δ, each (n, N_ℓ), and the
+        update W[ℓ] ← β·W[ℓ] − α·δ[ℓ]ᵀa[ℓ−1] prepared as a BLAS product (None for the first
+        layer, whose a[0] is each step's input)."""
+        views = self.views.get(n)
+        if views is not None and all(u is None or u.C is layer.W
+                                     for u, (layer, _) in zip(views[3], self.blocks, strict=True)):
+            return views
+        if n > self.rows:  # grow: allocate for n rows, forget the old views
+            dt = self.dtype
+            self.Z = [np.empty((n, layer.out_features), dt) for layer, _ in self.blocks]
+            self.M = [np.empty((n, layer.out_features), dt) if relu else None
+                      for layer, relu in self.blocks]
+            self.D = [np.empty((n, layer.out_features), dt) for layer, _ in self.blocks]
+            self.rows, self.views = n, {}
+        Z, D = [Z[:n] for Z in self.Z], [D[:n] for D in self.D]
+        updates = [None] + [Product(D[i].T, Z[i - 1], layer.W)
+                            for i, (layer, _) in enumerate(self.blocks) if i > 0]
+        self.views[n] = (Z, [None if M is None else M[:n] for M in self.M], D, updates)
         return self.views[n]
 
     def step(self, X: np.ndarray, y, loss):
         if not (type(X) is np.ndarray and X.dtype == self.dtype and X.ndim == 2
                 and X.shape[1] == self.in_features and X.shape[0] > 0):
             return None  # the plain step converts or explains
-        Z, M, D = self._buffers(X.shape[0])
+        Z, M, D, updates = self._buffers(X.shape[0])
         A = X
         with np.errstate(over="ignore", invalid="ignore"):  # the plain step warns, if need be
             for (layer, relu), Zl, Ml in zip(self.blocks, Z, M, strict=True):
@@ -137,9 +144,9 @@ class FusedSGDStep:
                 delta *= M[i]  # δ[ℓ] = ζ[ℓ]·σ'(z[ℓ])   (5.31)
             if i > 0:  # ζ[ℓ−1] = δ[ℓ] W[ℓ]   (5.29), with W[ℓ] before its update
                 np.matmul(delta, layer.W, out=D[i - 1])
-            a_prev = Z[i - 1] if i > 0 else X
+            update = updates[i] if i > 0 else Product(delta.T, X, layer.W)
             lr, decay = self.optimizer.lr, self.optimizer.weight_decay
-            gemm(-lr, delta.T, a_prev, 1 - lr * decay, layer.W)  # W ← W − α(δᵀa + λW)  (5.33)
+            update(-lr, 1 - lr * decay)  # W ← W − α(δᵀa + λW) in one BLAS product   (5.33)
             if layer.dW.flat[0] == layer.dW.flat[0]:  # g_W was not formed: say so
                 layer.dW.fill(np.nan)
             if layer.b is not None:
