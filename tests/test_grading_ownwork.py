@@ -5,6 +5,8 @@ guard, so that every attack is shown to pass without it."""
 
 import json
 import math
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -180,6 +182,30 @@ def test_seal_refuses_to_run_where_the_references_are_loaded():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode != 0 and "must not import mlpbook.grading.sets" in out.stderr
 
+
+
+def test_seal_puts_the_librarys_bytecode_out_of_reach_too(tmp_path):
+    # where Python keeps compiled bytecode beside the sources (any machine that does not set
+    # PYTHONDONTWRITEBYTECODE), a reload of the library reads the .pyc: sealed like the source
+    shutil.copytree(ROOT / "mlpbook", tmp_path / "mlpbook",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    code = ("import importlib, sys\nimport mlpbook.layers\nfrom mlpbook.grading import ownwork\n"
+            "cached = mlpbook.layers.__cached__\nopen(cached, 'rb').close()  # it exists\n"
+            "ownwork.seal()\n"
+            "for path in (mlpbook.layers.__file__, cached):\n"
+            "    try:\n        open(path, 'rb')\n    except PermissionError as exc:\n"
+            "        print('refused', exc)\n    else:\n        print('opened', path)\n"
+            "try:\n    importlib.reload(mlpbook.layers)\nexcept Exception as exc:\n"
+            "    print('reload failed:', type(exc).__name__)\nelse:\n    print('reloaded')\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "mlpbook"], cwd=tmp_path, env=env,
+                   check=True, capture_output=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tmp_path, env={**env, "PYTHONPATH": str(tmp_path)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = out.stdout.splitlines()
+    assert [line.split()[0] for line in lines[:2]] == ["refused", "refused"], lines
+    assert lines[2] == "reload failed: PermissionError", lines
 
 # the guard's parts -------------------------------------------------------------------------
 def unwatched(q, function):

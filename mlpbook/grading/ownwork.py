@@ -623,8 +623,8 @@ def seal(forbidden: Iterable[str] = ()) -> None:
 
     - the reference answers: ``mlpbook.grading.sets`` cannot be imported, and no file of it
       (nor of any other copy of it, by path or through a link) can be opened;
-    - the source of every library module loaded so far (structural matching would catch its
-      rebuilt functions anyway; this stops the reading);
+    - the source of every library module loaded so far, and its bytecode (structural matching
+      would catch its rebuilt functions anyway; this stops the reading);
     - running other programs and ctypes, all but reading memory (a program started from the
       sandbox would not be watched; ctypes writes any memory);
     - audit hooks and the garbage collector's walks (a hook runs unseen by the profile
@@ -643,9 +643,10 @@ def seal(forbidden: Iterable[str] = ()) -> None:
     for root, _, found in os.walk(sets_dir):
         files += [os.path.join(root, f) for f in found]
     for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None)
-        if (name == "mlpbook" or name.startswith("mlpbook.")) and path:
-            files.append(path)
+        if name == "mlpbook" or name.startswith("mlpbook."):
+            # the source and its compiled bytecode, where Python keeps one (a reload reads it)
+            files += [p for p in (getattr(module, "__file__", None),
+                                  getattr(module, "__cached__", None)) if p]
     inodes = set()
     for f in files:
         try:
