@@ -4,14 +4,17 @@ One step = forward, loss, backward, plain SGD update. Measured in one run on thi
 float32 and float64, for:
 
 - ``mlpbook``          ``mb.training.train_step`` with mb.Sequential + mb.CrossEntropyLoss + mb.SGD
-                       (the step ``mb.fit`` takes: here the fused step of ``mlpbook.fused``)
+                       (the step ``mb.fit`` takes: here the fused step of ``mlpbook.fused``, its
+                       weight updates folded into BLAS products)
 - ``mlpbook (plain)``  the layers' own forward/backward and ``SGD.step``, as the book shows them
 - ``numpy (plain)``    the same math written the obvious way in NumPy, no care for allocations
 - ``torch``            PyTorch's CPU nn.Sequential + CrossEntropyLoss + SGD (when importable)
 - ``sklearn``          scikit-learn's MLPClassifier.partial_fit on one batch (when importable)
-- ``matmul floor``     only the step's eight matrix products, into preallocated outputs: three
-                       forward, and dW, ∂C/∂A for the two upper layers plus dW for the first.
-                       No implementation of the step can beat it.
+- ``matmul floor``     only the step's eight matrix products, by ``np.matmul`` into preallocated
+                       outputs: three forward, and dW, ∂C/∂A for the two upper layers plus dW
+                       for the first. A step that adds its weight products into W (BLAS β = 1,
+                       as ``mlpbook`` does) can come out below it where the BLAS kernel writes
+                       fresh outputs (β = 0) more slowly.
 
 Every implementation runs in a fresh process of its own (so that the thread pools of OpenBLAS
 and PyTorch never compete inside one process), in rounds that alternate the implementations (the
