@@ -23,12 +23,13 @@ plain ``SGD``, this module computes the same step with
    per batch size, with the buffers;
 4. **no checks per layer**: the input is checked once, against the first layer.
 
-Same numbers: the loss, the output and the biases and their gradients are the plain step's, bit
-for bit (the same operations on the same operands); the weights agree to round-off, because
-``gemm`` rounds α·(δᵀa) + β·W once where the plain step rounds g_W, α·g_W and the difference one
-after the other: a few units in the last place of the terms, per step (``tests/test_fused.py``
-bounds it). Such a difference then grows or shrinks with training as any round-off does (a
-different BLAS kernel makes one of the same size). Since g_W is not formed, the layers' ``dW``
+Same numbers: from the same state, the loss, the output and the biases and their gradients are
+the plain step's, bit for bit (the same operations on the same operands); the weights agree to
+round-off, because ``gemm`` rounds α·(δᵀa) + β·W once where the plain step rounds g_W, α·g_W and
+the difference one after the other (``tests/test_fused.py`` bounds the difference at every step).
+Over many steps such a difference grows or shrinks with training as any round-off does (a
+different BLAS kernel makes one of the same size), so a long training by ``fit`` and one by the
+plain step agree as closely as the training lets round-off through. Since g_W is not formed, the layers' ``dW``
 hold NaN after a fused step (``model.backward`` fills them again).
 
 What it does not do: it does not fill the caches the layers keep for ``backward`` (``A_prev``,
