@@ -29,8 +29,8 @@ round-off, because ``gemm`` rounds α·(δᵀa) + β·W once where the plain ste
 the difference one after the other (``tests/test_fused.py`` bounds the difference at every step).
 Over many steps such a difference grows or shrinks with training as any round-off does (a
 different BLAS kernel makes one of the same size), so a long training by ``fit`` and one by the
-plain step agree as closely as the training lets round-off through. Since g_W is not formed, the layers' ``dW``
-hold NaN after a fused step (``model.backward`` fills them again).
+plain step agree as closely as the training lets round-off through. Since g_W is not formed,
+the layers' ``dW`` hold NaN after a fused step (``model.backward`` fills them again).
 
 What it does not do: it does not fill the caches the layers keep for ``backward`` (``A_prev``,
 the ReLU's ``Z``), which keep their values from before. Anything else falls back to the plain
