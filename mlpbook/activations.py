@@ -95,8 +95,9 @@ class Identity(Activation):
 
 
 class Step(Activation):
-    """σ(z) = 1 for z ≥ 0 and ``low`` for z < 0. ``low=0`` is the perceptron's threshold (seeds
-    003, 004); ``low=-1`` is σ_Step of (5.16). The derivative is 0 everywhere (taken as 0 at 0)."""
+    """σ(z) = 1 for z ≥ 0 and ``low`` for z < 0. ``low=0`` is the perceptron's threshold
+    ([Bunescu], [Peeters]); ``low=-1`` is σ_Step of (5.16). The derivative is 0 everywhere (taken
+    as 0 at 0)."""
 
     def __init__(self, low: float = 0.0):
         self.low = number(low, "Step", "low")
