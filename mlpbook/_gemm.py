@@ -23,7 +23,7 @@ import ctypes
 
 import numpy as np
 
-__all__ = ["Product", "gemm", "blas_gemm_found"]
+__all__ = ["Product", "blas_gemm_found"]
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 _SYMBOLS = {np.dtype(np.float32): ("scipy_cblas_sgemm64_", "cblas_sgemm64_"),
@@ -121,10 +121,6 @@ _ROUTINES = _find()
 
 
 def blas_gemm_found(dtype) -> bool:
-    """Whether :class:`Product` and :func:`gemm` run NumPy's BLAS routine for ``dtype``."""
+    """Whether :class:`Product` runs NumPy's BLAS routine for arrays of ``dtype``."""
     return np.dtype(dtype) in _ROUTINES
 
-
-def gemm(alpha: float, A: np.ndarray, B: np.ndarray, beta: float, C: np.ndarray) -> None:
-    """C ← α·A·B + β·C, in place, once; see :class:`Product` for what the operands may be."""
-    Product(A, B, C)(alpha, beta)

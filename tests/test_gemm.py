@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from mlpbook import _gemm
-from mlpbook._gemm import blas_gemm_found, gemm
+from mlpbook._gemm import Product, blas_gemm_found
 
 DTYPES = [np.float32, np.float64]
 
@@ -51,7 +51,7 @@ def test_gemm_agrees_with_the_exact_product(dtype, layout, alpha, beta, path, mo
         exact = alpha * (A.astype(np.float64) @ B.astype(np.float64)) + beta * C
         allowed = bound(dtype, alpha, A, B, beta, C)
         out = C.copy()
-        gemm(alpha, A, B, beta, out)
+        Product(A, B, out)(alpha, beta)
         assert out.dtype == dtype
         error = np.abs(out - exact)
         assert np.all(error <= allowed), (m, k, n, float(np.max(error / allowed)))
@@ -65,7 +65,7 @@ def test_the_numpy_path_with_beta_one_is_numpys_own_arithmetic(dtype, monkeypatc
     monkeypatch.setattr(_gemm, "_ROUTINES", {})
     A, B, C = operands(dtype, 20, 30, 40, "TN")
     out = C.copy()
-    gemm(-0.01, A, B, 1.0, out)
+    Product(A, B, out)(-0.01, 1.0)
     np.testing.assert_array_equal(out, C - 0.01 * (A @ B))
 
 
@@ -74,13 +74,13 @@ def test_operands_the_routine_cannot_take_are_computed_by_numpy():
     A = rng.standard_normal((8, 12))[:, ::2]  # neither row- nor column-major
     B = rng.standard_normal((6, 5)).astype(np.float32)  # another dtype than C
     C = np.zeros((8, 5))
-    gemm(2.0, A, B, 0.0, C)
+    Product(A, B, C)(2.0, 0.0)
     np.testing.assert_allclose(C, 2 * A @ B, rtol=1e-6)
     C = np.ones((8, 10))[:, ::2]  # C not contiguous: updated in place all the same
-    gemm(1.0, A, B.astype(np.float64), 1.0, C)
+    Product(A, B.astype(np.float64), C)(1.0, 1.0)
     np.testing.assert_allclose(C, 1 + A @ B, rtol=1e-12)
     C = np.ones((8, 5))
-    gemm(1.0, A[:, :0], B[:0], 1.0, C)  # k = 0: the product is zero
+    Product(A[:, :0], B[:0], C)(1.0, 1.0)  # k = 0: the product is zero
     np.testing.assert_array_equal(C, 1)
 
 
@@ -88,9 +88,9 @@ def test_shapes_that_do_not_fit_are_refused():
     A, B, C = np.ones((3, 4)), np.ones((5, 2)), np.ones((3, 2))
     with pytest.raises(ValueError, match=r"expected A \(m, k\), B \(k, n\), C \(m, n\); got A "
                                          r"\(3, 4\), B \(5, 2\), C \(3, 2\)"):
-        gemm(1.0, A, B, 0.0, C)
+        Product(A, B, C)(1.0, 0.0)
     with pytest.raises(ValueError, match=r"C \(2, 2\)"):
-        gemm(1.0, A, np.ones((4, 2)), 0.0, np.ones((2, 2)))
+        Product(A, np.ones((4, 2)), np.ones((2, 2)))(1.0, 0.0)
     np.testing.assert_array_equal(C, 1)  # untouched
 
 
@@ -100,7 +100,7 @@ def test_the_blas_path_rounds_once_where_numpy_rounds_three_times():
     # their results differ in last places, and both lie within round-off of the exact update
     A, B, C = operands(np.float32, 512, 64, 784, "TN", seed=7)
     blas, plain = C.copy(), C - np.float32(0.01) * (A @ B)
-    gemm(-0.01, A, B, 1.0, blas)
+    Product(A, B, blas)(-0.01, 1.0)
     assert not np.array_equal(blas, plain)
     exact = C.astype(np.float64) - 0.01 * (A.astype(np.float64) @ B.astype(np.float64))
     allowed = bound(np.float32, -0.01, A, B, 1.0, C)
