@@ -18,6 +18,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _nonnegative_float(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number, 0 or more; got {text}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -105,7 +112,7 @@ def cmd_grade(args) -> int:
     if args.roster and not args.canvas:
         print("mlpbook grade: --roster is read only with --canvas", file=sys.stderr)
         return 2
-    limits = Limits(timeout=args.timeout, memory_mb=args.memory)
+    limits = Limits(timeout=args.timeout, reserve=args.reserve, memory_mb=args.memory)
     start = time.perf_counter()
     reports = {}
     try:
@@ -284,9 +291,12 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--csv", metavar="F", help="write one row per submission as CSV to F")
     grade.add_argument("--timeout", type=_positive_float, default=10.0, metavar="S",
                        help="seconds of CPU time allowed for each code cell and for each "
-                       "question (default 10); a cell may also use a start-up reserve of 5 s "
-                       "(imports, data), and code that waits instead of computing is stopped "
+                       "question (default 10); a cell may also use a start-up reserve "
+                       "(--reserve), and code that waits instead of computing is stopped "
                        "after 4 S + 2 seconds")
+    grade.add_argument("--reserve", type=_nonnegative_float, default=5.0, metavar="S",
+                       help="seconds of CPU time that the cells of a submission may use "
+                       "together beyond --timeout, for imports and loading data (default 5)")
     grade.add_argument("--memory", type=_positive_int, default=1024, metavar="MB",
                        help="memory budget of each sandbox (default 1024 MB): for all its "
                        "processes together where a cgroup is available, else per process")

@@ -111,6 +111,10 @@ def test_command_line_errors(tmp_path, capsys):
     assert "unknown exercise set" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["grade", str(SOLUTIONS), "--timeout", "0"])
+    for bad in ("-1", "nan", "inf"):
+        with pytest.raises(SystemExit):
+            main(["grade", str(SOLUTIONS), "--reserve", bad])
+        assert f"expected a finite number, 0 or more; got {bad}" in capsys.readouterr().err
 
 
 def test_console_summary_lists_every_submission(capsys):

@@ -15,7 +15,7 @@ measured here (from its cgroup, or from /proc), with a wall-clock backstop for c
 
 - start-up (interpreter, confinement, NumPy) may take ``STARTUP_SECONDS`` of wall-clock time;
 - each code cell may use ``timeout`` seconds, and beyond that what remains of a reserve of
-  ``RESERVE`` seconds per sandbox start (for importing libraries and loading data);
+  ``reserve`` seconds per sandbox start (for importing libraries and loading data);
 - each question may use ``timeout`` times its ``time_factor`` (1 for most) seconds; the
   sandbox's own limit (:func:`mlpbook.grading.calling.time_limit`, the one ``check()`` uses)
   normally stops it, the grader's, a little later, is the backstop;
@@ -23,7 +23,7 @@ measured here (from its cgroup, or from /proc), with a wall-clock backstop for c
   of its CPU limit is stopped as well; time in which it was ready to run but kept from a CPU by
   other work on the machine does not count as waiting (:class:`isolation.Meter`);
 - a whole submission, restarts included, may spend (in CPU time and waiting together) at most
-  the backstop of ``timeout * (sum of the time factors + 4) + RESERVE`` seconds (start-ups not
+  the backstop of ``timeout * (sum of the time factors + 4) + reserve`` seconds (start-ups not
   counted); questions not reached by then are "timeout".
 """
 
@@ -47,7 +47,6 @@ from .submission import defined_names
 __all__ = ["Limits", "Answer", "Run", "SandboxError", "protections", "run_submission"]
 
 STARTUP_SECONDS = 60.0
-RESERVE = 5.0
 MAX_LINE = 64 << 20  # a reply longer than this ends the sandbox
 MAX_OUTPUT = 256 << 20  # and so does writing more than this in all
 POLL = 0.2  # seconds between two readings of the CPU time
@@ -56,6 +55,7 @@ POLL = 0.2  # seconds between two readings of the CPU time
 @dataclass(frozen=True)
 class Limits:
     timeout: float = DEFAULT_TIMEOUT  # CPU seconds per cell and per question
+    reserve: float = 5.0  # CPU seconds the cells of one sandbox start may use beyond that
     memory_mb: int = 1024  # memory budget of a sandbox
     file_mb: int = 16  # largest file a submission may write
     processes: int = 64  # processes and threads of a sandbox (when it has a cgroup)
@@ -240,8 +240,9 @@ class _State:
     """What is known about a submission so far, across restarts of its sandbox."""
 
     def __init__(self, cells: list[str], questions: list[Question], limits: Limits):
-        self.cells, self.timeout = cells, limits.timeout
-        self.budget = limits.timeout * (sum(q.time_factor for q in questions) + 4) + RESERVE
+        self.cells, self.timeout, self.start_reserve = cells, limits.timeout, limits.reserve
+        self.budget = limits.timeout * (sum(q.time_factor for q in questions) + 4) + \
+            limits.reserve
         self.left = wall_limit(self.budget)  # CPU time plus waiting, for everything
         self.encoded = {q.id: encode_cases(q) for q in questions}
         self.pending: list[Question] = []
@@ -249,11 +250,11 @@ class _State:
         self.cell_errors: dict[int, str] = {}
         self.skip: set[int] = set()
         self.restarts = 0
-        self.reserve = RESERVE
+        self.reserve = limits.reserve
 
     def follow(self, channel: _Channel) -> bool:
         """Drive one sandbox start; True when it must be restarted (after a hang or crash)."""
-        self.reserve = RESERVE
+        self.reserve = self.start_reserve
         try:
             for i, src in enumerate(self.cells):
                 if i not in self.skip and not self._cell(channel, i, src):

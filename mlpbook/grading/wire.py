@@ -45,6 +45,23 @@ def _npy_bytes(arr: np.ndarray) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+_PLAIN = frozenset({str, float, bool, type(None)})  # JSON as they are
+_INTEGERS = frozenset({int, bool})
+
+
+def _flat(items) -> list | None:
+    """``items`` (an exact list or tuple) as a new list when every item is a plain scalar, else
+    None. One pass in C (``type`` calls no method of an item), not a Python call per item."""
+    kinds = set(map(type, items))
+    if kinds <= _PLAIN:
+        return list(items)
+    if kinds <= _INTEGERS and items:
+        _checked_int(min(items))
+        _checked_int(max(items))
+        return list(items)
+    return None
+
+
 def encode(value, _depth: int = 0, _budget: list | None = None):
     """A JSON-ready form of ``value``; raises :class:`WireError` for anything else."""
     budget = [MAX_ITEMS] if _budget is None else _budget
@@ -68,7 +85,8 @@ def encode(value, _depth: int = 0, _budget: list | None = None):
         budget[0] -= len(value)
         if budget[0] < 0:
             raise WireError(f"more than {MAX_ITEMS} items")
-        return [encode(v, _depth + 1, budget) for v in value]
+        flat = _flat(value) if _depth < MAX_DEPTH else None  # (items one level deeper)
+        return flat if flat is not None else [encode(v, _depth + 1, budget) for v in value]
     if kind is dict:
         if not all(type(k) is str for k in value):
             raise WireError("a dict with keys that are not strings")
@@ -118,7 +136,8 @@ def decode(data, _depth: int = 0, _budget: list | None = None):
         budget[0] -= len(data)
         if budget[0] < 0:
             raise WireError(f"more than {MAX_ITEMS} items")
-        return [decode(v, _depth + 1, budget) for v in data]
+        flat = _flat(data) if _depth < MAX_DEPTH else None
+        return flat if flat is not None else [decode(v, _depth + 1, budget) for v in data]
     if kind is dict:
         if set(data) <= {"__npy__", "scalar"} and "__npy__" in data:
             arr = _load_npy(data["__npy__"])
