@@ -130,8 +130,8 @@ def test_decoding_is_bounded(monkeypatch):
 
 
 @pytest.mark.parametrize("items", [
-    [f"n{i}" for i in range(1000)], list(range(-500, 500)), [True, 2, False], [0.5, None, "x", True],
-    (1.0, 2.0), [2**63 - 1, -(2**63)], [],
+    [f"n{i}" for i in range(1000)], list(range(-500, 500)), [True, 2, False],
+    [0.5, None, "x", True], (1.0, 2.0), [2**63 - 1, -(2**63)], [],
 ])
 def test_lists_of_plain_scalars_travel_as_they_are(items):
     assert wire.decode(wire.encode(items)) == list(items)
