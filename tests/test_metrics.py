@@ -2,12 +2,13 @@
 
 import numpy as np
 import pytest
-from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 
 from mlpbook.metrics import confusion_matrix
 
 
 def test_confusion_matrix_counts_pairs():
+    from sklearn.metrics import confusion_matrix as sk_confusion_matrix  # (slow to import)
+
     rng = np.random.default_rng(0)
     y_true, y_pred = rng.integers(0, 4, 200), rng.integers(0, 4, 200)
     cm = confusion_matrix(y_true, y_pred, 4)
