@@ -113,7 +113,7 @@ def grade_in_subprocess(tmp_path, paths, timeout=120, set_name=SET, limit="2",
         out = Path(reports) / "report.json"  # not among the submissions (that is refused)
         proc = subprocess.run(
             [sys.executable, "-m", "mlpbook.cli", "grade", *map(str, paths), "--set", set_name,
-             "--timeout", limit, "--reserve", "1", "--memory", str(MEMORY_MB), "--jobs", "2",
+             "--timeout", limit, "--reserve", "2", "--memory", str(MEMORY_MB), "--jobs", "2",
              "--json", str(out)],
             env={**os.environ, **env}, capture_output=True, timeout=timeout)
         report = json.loads(out.read_text()) if out.exists() else {}

@@ -9,7 +9,7 @@ sandbox runs under an id of its own in a file system of its own; as an ordinary 
 cannot protect everything, and the tests say what then differs (see ``hostile.DROPPED``).
 
 Time limits in these tests are CPU time: a cell that loops uses its 2 s and the start-up reserve
-(1 s here) whatever the load of the machine, and one that sleeps is stopped by the wall-clock
+(2 s here) whatever the load of the machine, and one that sleeps is stopped by the wall-clock
 backstop. The memory bombs allocate at least 128 MB per step, so that they reach the limit in a
 few steps."""
 
@@ -92,7 +92,7 @@ def graded():
     try:
         before, earlier = digests(batch), (out / "earlier-report.json").read_bytes()
         start = time.monotonic()
-        code = main(["grade", str(batch), "--set", SET, "--timeout", "2", "--reserve", "1",
+        code = main(["grade", str(batch), "--set", SET, "--timeout", "2", "--reserve", "2",
                      "--memory", str(MEMORY_MB), "--jobs", "2", "--json", str(out / "r.json"),
                      "--csv", str(out / "r.csv")])
         elapsed = time.monotonic() - start
@@ -189,7 +189,7 @@ def test_forged_reports_earn_nothing(graded):
                                           "is defined at the top level of the notebook")
     assert found["sigmoid"].startswith("case 1 of 5")  # the wrong sigmoid, judged
     errors = cell_errors(graded, "forged_reports")
-    assert errors == {"forge()": "timeout: still running after 3 s of CPU time; skipped"}
+    assert errors == {"forge()": "timeout: still running after 4 s of CPU time; skipped"}
 
 
 def test_judging_a_huge_integer_costs_only_its_question(graded):
@@ -224,7 +224,7 @@ def test_one_memory_budget_for_all_processes(graded):
 
 def test_hanging_cells_and_answers_are_cut_off(graded):
     assert cell_errors(graded, "infinite_loop_cell") == {
-        "while True:": "timeout: still running after 3 s of CPU time; skipped"}
+        "while True:": "timeout: still running after 4 s of CPU time; skipped"}
     found = messages(graded, "infinite_loop_answer")
     assert found["perceptron_update"] == "waited for 10 s without computing (sleeping or " \
                                          "blocked?)"

@@ -211,7 +211,7 @@ def test_a_cell_that_leaves_its_process_group_does_not_survive(tmp_path, namespa
             os.kill(pid, signal.SIGKILL)
     assert exit_code == 0
     [r] = report["submissions"]
-    assert r["cell_errors"][0]["error"] == "timeout: still running after 3 s of CPU time; " \
+    assert r["cell_errors"][0]["error"] == "timeout: still running after 4 s of CPU time; " \
                                            "skipped"
     contained = (namespaces == "1" and NAMESPACES) or DROPPED
     assert (left == []) is contained
