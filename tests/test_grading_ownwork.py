@@ -17,6 +17,7 @@ import pytest
 
 from mlpbook import datasets
 from mlpbook.grading import Outcome, exercise_sets, get_question, grade_paths, ownwork, wire
+from mlpbook.grading.calling import CaseGroups
 from mlpbook.grading.questions import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -386,19 +387,24 @@ def test_the_disguise_keeps_the_task_learnable_and_depends_on_the_key(monkeypatc
     assert sum(r.tobytes() in rows for r in Xd) < 5  # no test input is a bundled digit
     # a class keeps all its images: the renaming is a permutation
     assert all(len(set(yd[y == k])) == 1 for k in range(10)) and len(set(yd)) == 10
-    plain = case_studies.split()
+    plain = case_studies.split("")
     monkeypatch.setenv("MLPBOOK_GRADING_KEY", "instructor secret")
-    secret = case_studies.split()
+    secret = case_studies.split("instructor secret")
     assert not np.array_equal(plain[0], secret[0])
     q = get_question("12.train_digit_classifier")
-    assert unwatched(q, q.reference).status == "passed"  # the reference learns it again
+    # the hidden case is drawn under the key; the reference learns it again
+    groups = CaseGroups.draw(q, "instructor secret")
+    assert np.array_equal(groups.hidden[0].args[-1], secret[1])
+    outcomes = [Outcome(returned=wire.roundtrip(invoke(q.reference, c.args, q.protocol)))
+                for c in groups.hidden]
+    assert q.judge_cases(groups.hidden, groups.hidden_expected, outcomes).status == "passed"
 
 
 # random answers ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["fixed_pattern", "seed_shifted", "same_for_every_seed",
                                   "paired_units"])
 def test_masks_that_are_not_random_fail(name, monkeypatch):
-    from mlpbook.grading.sets import regularization_and_dropout as sets11
+    from mlpbook.grading import verifiers
 
     q = get_question("11.dropout_forward")
     dropout = fixture_function(FIXTURES / "random" / f"{name}.ipynb", q.name)
@@ -407,7 +413,7 @@ def test_masks_that_are_not_random_fail(name, monkeypatch):
     assert ("correlated" in verdict.message) if name in ("fixed_pattern", "paired_units") \
         else ("different seeds must give independent draws" in verdict.message)
     # without the randomness checks, each passes
-    monkeypatch.setattr(sets11, "check_neighbours", lambda *args: None)
+    monkeypatch.setattr(verifiers, "check_neighbours", lambda *args: None)
     monkeypatch.setattr(q, "verify_cases", None)
     assert unwatched(q, dropout).status == "passed"
 

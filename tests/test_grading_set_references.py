@@ -18,7 +18,9 @@ def ref(qid):
 
 
 def verify(qid):
-    return get_question(qid).verify
+    """The question's judge, given what its ``expect`` computes on the instructor's side."""
+    q = get_question(qid)
+    return lambda args, got: q.verify(args, got, q.expect(args) if q.expect else None)
 
 
 def sig(z):
@@ -170,12 +172,12 @@ def test_activation_variances_of_relu_with_he_start_at_one_minus_one_over_pi():
 
 
 def test_activation_variances_verification_separates_the_initialisations():
-    q = get_question("09.activation_variances")
+    q, check = get_question("09.activation_variances"), verify("09.activation_variances")
     he_case, xavier_case = q.make_cases()[:2]
     he_answer = ref("09.activation_variances")(*he_case.args[:-1], 99)
-    assert q.verify(he_case.args, he_answer) is None  # another seed passes
-    assert "off by more than the tolerance" in q.verify(xavier_case.args, he_answer)
-    assert "shape" in q.verify(he_case.args, he_answer[:-1])
+    assert check(he_case.args, he_answer) is None  # another seed passes
+    assert "off by more than the tolerance" in check(xavier_case.args, he_answer)
+    assert "shape" in check(he_case.args, he_answer[:-1])
 
 
 def test_clip_grad_norm_by_hand():
@@ -291,17 +293,17 @@ def test_predict_digits_and_confusion_matrix_against_loops():
 def test_digit_accuracy_verification():
     from mlpbook.grading.sets import case_studies
 
-    q = get_question("12.train_digit_classifier")
+    q, check = get_question("12.train_digit_classifier"), verify("12.train_digit_classifier")
     [c] = q.make_cases()
     _, _, _, y_test = case_studies.split()
-    assert q.verify(c.args, y_test.copy()) is None
+    assert check(c.args, y_test.copy()) is None
     wrong = y_test.copy()
     wrong[: len(wrong) // 5] = (wrong[: len(wrong) // 5] + 1) % 10  # 80 % right
-    assert q.verify(c.args, wrong).startswith("accuracy 0.80")
-    assert q.verify(c.args, wrong).endswith("on the 449 held-out digits; at least 0.90 is needed")
-    assert "labels 0, 1, ..., 9" in q.verify(c.args, y_test + 0.5)
+    assert check(c.args, wrong).startswith("accuracy 0.80")
+    assert check(c.args, wrong).endswith("on the 449 held-out digits; at least 0.90 is needed")
+    assert "labels 0, 1, ..., 9" in check(c.args, y_test + 0.5)
     X, y = datasets.digits()  # the split of the notebook, whose held-out labels it has at hand
     notebook_labels = datasets.train_test_split(X, y, test_fraction=0.25, rng=0)[3]
-    message = q.verify(c.args, notebook_labels)
+    message = check(c.args, notebook_labels)
     assert message.startswith("accuracy ") and float(message.split()[1]) < 0.2  # chance level
-    assert "one predicted label per test image" in q.verify(c.args, y_test[:-1])
+    assert "one predicted label per test image" in check(c.args, y_test[:-1])

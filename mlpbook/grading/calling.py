@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import ownwork, wire
-from .questions import Outcome, Question, Verdict, describe_exception, invoke
+from .questions import Case, Outcome, Question, Verdict, describe_exception, invoke
 
 __all__ = ["DEFAULT_TIMEOUT", "WALL_FACTOR", "WALL_SLACK", "wall_limit", "timeout_message",
            "CaseTimeout", "busy_seconds", "time_limit", "encode_cases", "call_case", "call_cases",
            "answer",
-           "Answer", "read_answer", "verdict"]
+           "Answer", "read_answer", "verdict", "CaseGroups", "judge_groups"]
 
 #: CPU seconds a cell or a question may use unless the grader is told otherwise (``--timeout``).
 DEFAULT_TIMEOUT = 10.0
@@ -235,3 +235,49 @@ def verdict(question: Question, found: Answer) -> Verdict:
         return question.judge(found.outcomes)
     except Exception as exc:  # e.g. a value the comparison cannot handle
         return Verdict("error", 0, f"the answer could not be judged ({describe_exception(exc)})")
+
+
+@dataclass(frozen=True)
+class CaseGroups:
+    """The grader's cases of one question: the public ones (those ``check`` runs) and the hidden
+    ones (drawn from the grading key), with their expected outputs, and all of them encoded, the
+    public first, as the sandbox receives them."""
+
+    public: list[Case]
+    public_expected: list
+    hidden: list[Case]
+    hidden_expected: list
+
+    @classmethod
+    def draw(cls, question: Question, key: str) -> CaseGroups:
+        hidden = question.make_cases(key)
+        return cls(question.make_cases(), question.expected, hidden,
+                   question.expected_for(hidden))
+
+    def encoded(self) -> list:
+        return [wire.encode(list(c.args)) for c in [*self.public, *self.hidden]]
+
+
+def judge_groups(question: Question, found: Answer, groups: CaseGroups
+                 ) -> tuple[Verdict, Verdict | None, Verdict | None]:
+    """(the verdict on the question, on its public cases, on its hidden cases): it passes when
+    both groups pass; otherwise the public group's failure is reported first. A failure while
+    judging costs this question only (status error)."""
+    if found.kind != "outcomes":
+        return Verdict(found.kind, 0, found.message), None, None
+    n = len(groups.public)
+    try:
+        public = question.judge_cases(groups.public, groups.public_expected,
+                                      found.outcomes[:n], "public")
+        hidden = question.judge_cases(groups.hidden, groups.hidden_expected,
+                                      found.outcomes[n:], "hidden")
+    except Exception as exc:  # e.g. a value the comparison cannot handle
+        return Verdict("error", 0, "the answer could not be judged "
+                                   f"({describe_exception(exc)})"), None, None
+    if public.status == hidden.status == "missing":
+        return public, public, hidden
+    if public.status == hidden.status == "passed":
+        return Verdict("passed", question.points, f"{public.message}, {hidden.message}"), \
+            public, hidden
+    worst = public if public.status != "passed" else hidden
+    return Verdict(worst.status, 0, worst.message), public, hidden

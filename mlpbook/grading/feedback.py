@@ -1,8 +1,10 @@
 """``check(question_id)``: immediate feedback in the student's notebook.
 
 ``check`` finds the student's function by name among the notebook's variables, calls it on every
-case of the question, and prints one line (plus the first problem, with the failing inputs and
-the tolerance, but never the expected answer). It calls the function exactly as the grader's
+public case of the question (the inputs and expected outputs that ship with the package,
+:mod:`mlpbook.grading.public`; the grader adds hidden cases of its own), and prints one line
+(plus the first problem, with the failing inputs and the tolerance, but never the expected
+answer). It calls the function exactly as the grader's
 sandbox does (:func:`mlpbook.grading.calling.answer`: the same inputs as plain data, the same
 CPU-time limit and the same timeout message, results passed through the same wire format and
 read and judged by the same code, under the same own-work watch of
@@ -15,8 +17,8 @@ from __future__ import annotations
 import json
 import sys
 
-from . import calling
-from .questions import Question, Verdict
+from . import calling, wire
+from .questions import Question, Verdict, describe_exception
 
 __all__ = ["check", "verdict_for", "TIMEOUT"]
 
@@ -28,8 +30,10 @@ TIMEOUT = calling.DEFAULT_TIMEOUT
 SYMBOL = {"passed": "✓", "missing": "·"}
 
 
-def verdict_for(question: Question, namespace: dict) -> Verdict:
-    """The grader's verdict on the function ``question.name`` of ``namespace``."""
+def verdict_for(question: Question, namespace: dict, cases: list | None = None,
+                expected: list | None = None) -> Verdict:
+    """The verdict on the function ``question.name`` of ``namespace`` for ``cases`` (default:
+    the question's public cases) with their ``expected`` outputs."""
     function = namespace.get(question.name)
     if function is None:
         return Verdict("missing", 0, f"not attempted: no function named {question.name} is "
@@ -37,26 +41,38 @@ def verdict_for(question: Question, namespace: dict) -> Verdict:
     if not callable(function):
         return Verdict("error", 0, f"{question.name} is a {type(function).__name__}, "
                                    "not a function")
-    cases = calling.encode_cases(question)
-    # own work: the off-limits library code, and here also the reference answer itself (the
-    # kernel is the student's: ``globals()[name] = question.reference`` would otherwise pass)
-    found = calling.answer(function, cases, question.protocol, question.strict_fp,
+    if cases is None:
+        cases, expected = question.make_cases(), question.expected
+    encoded = [wire.encode(list(c.args)) for c in cases]
+    # own work: the off-limits library code, and here also the reference answer itself where
+    # this install has it (the kernel is the student's: ``globals()[name] =
+    # question.reference`` would otherwise pass)
+    references = (question.reference,) if question.reference is not None else ()
+    found = calling.answer(function, encoded, question.protocol, question.strict_fp,
                            TIMEOUT * question.time_factor,
-                           own_work=(question.id, question.forbidden, (question.reference,)))
+                           own_work=(question.id, question.forbidden, references))
     found = json.loads(json.dumps(found))  # as the grader receives it from its sandbox
-    return calling.verdict(question, calling.read_answer(found, len(cases)))
+    answer = calling.read_answer(found, len(cases))
+    if answer.kind != "outcomes":
+        return Verdict(answer.kind, 0, answer.message)
+    try:
+        return question.judge_cases(cases, expected, answer.outcomes, "public")
+    except Exception as exc:  # e.g. a value the comparison cannot handle
+        return Verdict("error", 0, "the answer could not be judged "
+                                   f"({describe_exception(exc)})")
 
 
 def check(question_id: str, namespace: dict | None = None) -> None:
     """Print feedback on question ``question_id`` for the function defined in the notebook."""
     if GRADING:
         return
-    from .sets import get_question  # not at import: the grader's sandbox never loads the sets
+    from .public import public_question  # not at import: the sandbox never needs it
 
-    question = get_question(question_id)
+    public = public_question(question_id)
+    question = public.question
     if namespace is None:
         namespace = sys._getframe(1).f_globals
-    v = verdict_for(question, namespace)
+    v = verdict_for(question, namespace, public.cases, public.expected)
     score = f"({v.points}/{question.points} point{'s' if question.points != 1 else ''})"
     symbol = SYMBOL.get(v.status, "✗")
     if v.status == "passed":

@@ -4,7 +4,10 @@ write the reports without following links (:class:`ReportFile`).
 
 A submission's results never depend on its check cells, on what it prints, or on other
 submissions: the questions, their inputs and their reference answers come from
-:mod:`mlpbook.grading.sets`, and the submission's code runs only in sandbox processes. Judging
+:mod:`mlpbook.grading.sets`, and the submission's code runs only in sandbox processes. Each
+question is judged on its public cases (those ``check`` shows students) and on hidden cases
+drawn from the instructor's secret ``MLPBOOK_GRADING_KEY`` (:func:`case_groups`); the report
+gives the verdict of each group beside the question's. Judging
 is bounded, and whatever goes wrong while judging one question costs only that question.
 """
 
@@ -19,13 +22,38 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .. import __version__
-from .calling import verdict
-from .questions import ExerciseSet, Verdict
+from .calling import CaseGroups, judge_groups
+from .questions import ExerciseSet, Question, Verdict, grading_key
 from .runner import Limits, SandboxError, protections, run_submission
-from .sets import exercise_sets
 from .submission import read_submission, set_name_of
 
-__all__ = ["collect", "grade_one", "grade_paths", "to_json", "to_csv", "ReportFile"]
+__all__ = ["collect", "grade_one", "grade_paths", "to_json", "to_csv", "ReportFile",
+           "case_groups", "exercise_sets"]
+
+
+def exercise_sets() -> dict[str, ExerciseSet]:
+    """The exercise sets with their references; a clear error in a student's install."""
+    try:
+        from .sets import exercise_sets as found
+    except ImportError:
+        raise RuntimeError("this install of mlpbook is the students' (it has the public cases "
+                           "only, no reference answers): grade with the instructor's package "
+                           "(the repository, or the wheel of `mlpbook exercises gradescope`)"
+                           ) from None
+    return found()
+
+
+_groups: dict[tuple[str, str], CaseGroups] = {}
+
+
+def case_groups(question: Question, key: str | None = None) -> CaseGroups:
+    """The public and hidden cases of ``question`` under the grading ``key`` (default: the
+    environment's), computed once per key."""
+    key = grading_key() if key is None else key
+    found = _groups.get((question.id, key))
+    if found is None:
+        found = _groups[question.id, key] = CaseGroups.draw(question, key)
+    return found
 
 
 def collect(paths) -> list[Path]:
@@ -48,10 +76,19 @@ def _first_line(source: str) -> str:
     return line if len(line) <= 60 else line[:57] + "..."
 
 
-def _question_rows(exercise_set: ExerciseSet, verdicts: dict[str, Verdict]) -> list[dict]:
-    return [{"id": q.id, "name": q.name, "status": verdicts[q.id].status,
-             "points": verdicts[q.id].points, "max_points": q.points,
-             "message": verdicts[q.id].message} for q in exercise_set.questions]
+def _group(v: Verdict | None) -> dict | None:
+    return None if v is None else {"status": v.status, "message": v.message}
+
+
+def _question_rows(exercise_set: ExerciseSet, verdicts: dict[str, tuple]) -> list[dict]:
+    rows = []
+    for q in exercise_set.questions:
+        overall, public, hidden = verdicts[q.id]
+        rows.append({"id": q.id, "name": q.name, "status": overall.status,
+                     "points": overall.points, "max_points": q.points,
+                     "message": overall.message, "public": _group(public),
+                     "hidden": _group(hidden)})
+    return rows
 
 
 def grade_one(path, set_name: str | None = None, limits: Limits | None = None) -> dict:
@@ -64,7 +101,8 @@ def grade_one(path, set_name: str | None = None, limits: Limits | None = None) -
                 "max_score": 0, "error": f"cannot read the file: {exc.strerror}",
                 "cell_errors": [], "questions": []}
     sets = exercise_sets()
-    name = set_name or set_name_of(sub, list(sets))
+    own = set_name_of(sub, list(sets))
+    name = set_name or own
     result = {"submission": str(path), "sha256": sub.sha256, "set": name, "score": 0,
               "max_score": 0, "error": sub.error, "cell_errors": [], "questions": []}
     if name is None:
@@ -73,21 +111,33 @@ def grade_one(path, set_name: str | None = None, limits: Limits | None = None) -
         return result
     exercise_set = sets[name]
     result["max_score"] = exercise_set.max_points
+    if set_name is not None and own is not None and own != set_name:
+        result["error"] = (f"this notebook is exercise set {own}; this assignment grades "
+                           f"{set_name} (was the wrong notebook submitted?)")
+        failed = Verdict("error", 0, result["error"])
+        result["questions"] = _question_rows(
+            exercise_set, {q.id: (failed, None, None) for q in exercise_set.questions})
+        return result
     if sub.error is not None:
-        verdicts = {q.id: Verdict("error", 0, sub.error) for q in exercise_set.questions}
+        verdicts = {q.id: (Verdict("error", 0, sub.error), None, None)
+                    for q in exercise_set.questions}
     else:
+        groups = {q.id: case_groups(q) for q in exercise_set.questions}
         try:
-            run = run_submission(sub.code_cells, list(exercise_set.questions), limits)
+            run = run_submission(sub.code_cells, list(exercise_set.questions), limits,
+                                 {i: g.encoded() for i, g in groups.items()})
         except SandboxError as exc:
             result["error"] = str(exc)
-            verdicts = {q.id: Verdict("error", 0, str(exc)) for q in exercise_set.questions}
+            verdicts = {q.id: (Verdict("error", 0, str(exc)), None, None)
+                        for q in exercise_set.questions}
         else:
-            verdicts = {q.id: verdict(q, run.answers[q.id]) for q in exercise_set.questions}
+            verdicts = {q.id: judge_groups(q, run.answers[q.id], groups[q.id])
+                        for q in exercise_set.questions}
             result["cell_errors"] = [
                 {"cell": sub.code_positions[i], "first_line": _first_line(sub.code_cells[i]),
                  "error": e} for i, e in run.cell_errors.items()]
     result["questions"] = _question_rows(exercise_set, verdicts)
-    result["score"] = sum(v.points for v in verdicts.values())
+    result["score"] = sum(v[0].points for v in verdicts.values())
     return result
 
 
@@ -99,7 +149,7 @@ def grade_paths(paths, set_name: str | None = None, limits: Limits | None = None
     protections(limits)  # probe the sandbox and compute the reference answers before any thread
     for s in exercise_sets().values():
         for q in s.questions:
-            q.expected  # noqa: B018  (empty for questions judged by verify)
+            case_groups(q)
 
     def one(f):
         try:
@@ -116,7 +166,7 @@ def grade_paths(paths, set_name: str | None = None, limits: Limits | None = None
 
 
 def to_json(results: list[dict], limits: Limits) -> str:
-    report = {"mlpbook_version": __version__,
+    report = {"mlpbook_version": __version__, "grading_key_set": bool(grading_key()),
               "sandbox": {"timeout_s": limits.timeout, "memory_mb": limits.memory_mb,
                           "protections": protections(limits)},
               "submissions": results}

@@ -1,11 +1,21 @@
 """Graded questions: what a question is, and how a question judges the answers to its cases.
 
 A :class:`Question` names the function the student writes (``name``), its points, the inputs it
-is tested on (``cases``, drawn from a generator seeded by the question id, so they are the same on
-every run and on every machine), and the ``reference`` implementation that defines the right
-answer. The grader calls the student's function on each case in a sandbox and gets back an
-:class:`Outcome` per case; :meth:`Question.judge` turns the outcomes into a :class:`Verdict`.
-The in-notebook ``check(...)`` uses the same judge, so feedback and grade never disagree.
+is tested on (``cases``, a function of a random generator), and the ``reference`` implementation
+that defines the right answer. Each question has two groups of cases:
+
+- the **public** cases, drawn from a generator seeded by the question id (the same on every run
+  and every machine). ``check(...)`` in the student's notebook runs these; their inputs and
+  expected outputs ship with the package as data (:mod:`mlpbook.grading.public`), so a student's
+  install needs neither the cases' code nor the references;
+- the **hidden** cases, drawn from a generator seeded by the instructor's secret grading key and
+  the question id (:func:`hidden_seed`), which the grader adds. The references, the case
+  generators and the grading key stay on the instructor's side (``mlpbook.grading.sets``, left
+  out of the student install).
+
+The grader calls the student's function on each case in a sandbox and gets back an
+:class:`Outcome` per case; :meth:`Question.judge_cases` turns the outcomes of one group into a
+:class:`Verdict`, for ``check(...)`` and the grader alike, so feedback and grade never disagree.
 
 Most questions call the function on each case (protocol "call"). A question with protocol
 "fit_predict" asks for a *training* function instead: :func:`invoke` calls it on the training
@@ -16,6 +26,9 @@ data) leave the sandbox and the grader scores them itself (see :func:`invoke`).
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
+import os
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,13 +41,42 @@ from .compare import compare, show
 from .ownwork import PREFIX as OWN_WORK
 
 __all__ = ["Case", "case", "describe_exception", "invoke", "Question", "ExerciseSet", "Outcome",
-           "Verdict", "STATUSES", "PROTOCOLS"]
+           "Verdict", "STATUSES", "PROTOCOLS", "grading_key", "hidden_seed", "case_key"]
 
 #: Per-question statuses, as written to the JSON and CSV reports.
 STATUSES = ("passed", "failed", "error", "timeout", "missing")
 
 #: How the student's function is called on a case (see :func:`invoke`).
 PROTOCOLS = ("call", "fit_predict")
+
+
+#: The environment variable holding the instructor's secret: it seeds the hidden cases.
+KEY_VARIABLE = "MLPBOOK_GRADING_KEY"
+
+
+def grading_key() -> str:
+    """The instructor's grading key (``MLPBOOK_GRADING_KEY``; empty when it is not set, in which
+    case the hidden cases are those anyone holding the instructor package can draw)."""
+    return os.environ.get(KEY_VARIABLE, "")
+
+
+def hidden_seed(question_id: str, key: str) -> int:
+    """The seed of the hidden cases of ``question_id`` under ``key``: HMAC-SHA256 of the id."""
+    digest = hmac.new(("mlpbook hidden cases:" + key).encode(), question_id.encode(),
+                      hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+#: The key the cases being drawn belong to (None: the public cases), for case generators that
+#: disguise their data with it (chapter 12's digits); set only while :meth:`Question.make_cases`
+#: runs.
+_drawing_for: list = [None]
+
+
+def case_key() -> str:
+    """Inside a ``cases(rng)`` function: "" while the public cases are drawn, the grading key
+    while the hidden ones are."""
+    return _drawing_for[0] or ""
 
 
 def describe_exception(exc: BaseException) -> str:
@@ -112,14 +154,20 @@ class Question:
     id : stable identifier "NN.name" (NN is the chapter number); it keys the reports.
     name : the function the student defines.
     points : awarded when every case passes (no partial credit).
-    reference : the model answer, called with the same arguments as the student's function.
-    cases : ``cases(rng) -> list[Case]``; ``rng`` is seeded from the id, so cases never change.
+    reference : the model answer, called with the same arguments as the student's function
+        (instructor side only; None in a question rebuilt from the public data).
+    cases : ``cases(rng) -> list[Case]`` (instructor side only): drawn with the public seed for
+        the public cases and with :func:`hidden_seed` for the hidden ones.
     rtol, atol : tolerance of the comparison (float32 results get at least float32 precision).
     returns : names of the returned items when the function returns several (for messages).
     strict_fp : call the function under ``np.errstate(over/divide/invalid="raise")``, so an
         overflow is an error even when the final value happens to look right.
-    verify : ``verify(args, returned) -> message | None`` replaces the comparison with the
-        reference, for questions whose answers are not unique (the reference must pass it).
+    verify : ``verify(args, returned, expected) -> message | None`` replaces the comparison with
+        the reference, for questions whose answers are not unique; ``expected`` is what
+        ``expect(args)`` computed on the instructor's side (None without ``expect``). It lives in
+        :mod:`mlpbook.grading.verifiers`, which ships to students, so it holds no reference.
+    expect : ``expect(args) -> data`` (instructor side): what ``verify`` needs to know about the
+        right answer of a case (a standard deviation, held-out labels), as plain data.
     protocol : how the function is called on a case, "call" or "fit_predict" (:func:`invoke`).
     time_factor : this question may take ``time_factor`` times the grader's per-question time
         limit (for answers that train a model); the submission's total time grows to match.
@@ -127,25 +175,26 @@ class Question:
         methods, classes, modules, e.g. ``"mlpbook.Dense.backward"``); an answer that uses
         them fails (:mod:`mlpbook.grading.ownwork`). The statement says so.
     verify_cases : ``verify_cases([args of each case], [returned of each case]) -> message |
-        None``, run once every case has passed on its own: checks across the cases (that
-        random answers for different seeds are different and independent, for instance).
+        None``, run once every case of a group has passed on its own: checks across the cases
+        (that random answers for different seeds are different and independent, for instance).
     """
 
     id: str
     name: str
     points: int
-    reference: Callable
-    cases: Callable[[np.random.Generator], list[Case]]
+    reference: Callable | None
+    cases: Callable[[np.random.Generator], list[Case]] | None
     title: str = ""
     rtol: float = 1e-7
     atol: float = 1e-10
     returns: tuple[str, ...] | None = None
     strict_fp: bool = False
-    verify: Callable[[tuple, Any], str | None] | None = None
+    verify: Callable[[tuple, Any, Any], str | None] | None = None
     protocol: str = "call"
     time_factor: float = 1.0
     forbidden: tuple[str, ...] = ()
     verify_cases: Callable[[list[tuple], list], str | None] | None = None
+    expect: Callable[[tuple], Any] | None = None
 
     def __post_init__(self):
         if not self.name.isidentifier():
@@ -165,39 +214,62 @@ class Question:
         if self.protocol == "fit_predict" and self.verify is None:
             raise ValueError(f"Question {self.id}: a fit_predict question needs verify (its "
                              "predictions are scored, not compared)")
+        if self.expect is not None and self.verify is None:
+            raise ValueError(f"Question {self.id}: expect serves verify; give both")
 
     @property
     def seed(self) -> int:
         return zlib.crc32(self.id.encode())
 
-    def make_cases(self) -> list[Case]:
-        """The cases, freshly built (callers may mutate them)."""
-        made = self.cases(np.random.default_rng(self.seed))
+    def make_cases(self, key: str | None = None) -> list[Case]:
+        """The public cases (``key`` None), or the hidden cases drawn under the grading ``key``;
+        freshly built (callers may mutate them)."""
+        if self.cases is None:
+            raise RuntimeError(f"Question {self.id}: its cases are drawn on the instructor's "
+                               "side (mlpbook.grading.sets), which this install does not have")
+        seed = self.seed if key is None else hidden_seed(self.id, key)
+        _drawing_for[0] = key
+        try:
+            made = self.cases(np.random.default_rng(seed))
+        finally:
+            _drawing_for[0] = None
         if not made or not all(isinstance(c, Case) for c in made):
             raise TypeError(f"Question {self.id}: cases() must return a non-empty list of Case")
         return made
 
+    def expected_for(self, cases: list[Case]) -> list:
+        """What the judge compares with for each of ``cases``: the reference's answer, or
+        ``expect(args)`` for a question judged by ``verify`` (computed on private copies)."""
+        if self.verify is not None:
+            if self.expect is None:
+                return [None] * len(cases)
+            return [self.expect(copy.deepcopy(c.args)) for c in cases]
+        if self.reference is None:
+            raise RuntimeError(f"Question {self.id}: no reference in this install")
+        return [invoke(self.reference, copy.deepcopy(c.args), self.protocol) for c in cases]
+
     @cached_property
     def expected(self) -> list:
-        """The reference answer for every case (computed once, on private copies of the inputs);
-        empty for a question judged by ``verify``, which needs none."""
-        if self.verify is not None:
-            return []
-        return [invoke(self.reference, copy.deepcopy(c.args), self.protocol)
-                for c in self.make_cases()]
+        """:meth:`expected_for` the public cases (computed once)."""
+        return self.expected_for(self.make_cases())
 
     def judge(self, outcomes: list[Outcome]) -> Verdict:
-        """Passed when every case passes; otherwise the first failing case decides the status."""
-        cases = self.make_cases()
-        if len(outcomes) != len(cases):
+        """The verdict on the public cases (see :meth:`judge_cases`)."""
+        return self.judge_cases(self.make_cases(), self.expected, outcomes)
+
+    def judge_cases(self, cases: list[Case], expected: list, outcomes: list[Outcome],
+                    group: str = "") -> Verdict:
+        """Passed when every case passes; otherwise the first failing case decides the status.
+        ``group`` ("public", "hidden") names the cases in messages."""
+        if len(outcomes) != len(cases) or len(expected) != len(cases):
             return Verdict("error", 0, f"expected results for {len(cases)} cases; "
                                        f"got {len(outcomes)}")
         if all(o.not_implemented for o in outcomes):
             return Verdict("missing", 0,
                            f"not attempted: {self.name} raises NotImplementedError")
-        expected = self.expected or [None] * len(cases)
+        kind = f"{group} " if group else ""
         for i, (c, o, want) in enumerate(zip(cases, outcomes, expected, strict=True)):
-            where = f"case {i + 1} of {len(cases)}, {c.label}: {self.call(c)}"
+            where = f"{kind}case {i + 1} of {len(cases)}, {c.label}: {self.call(c)}"
             if o.problem is not None:
                 return Verdict("error", 0, f"{where}\n{o.problem}")
             if o.raised is not None and o.raised.startswith(OWN_WORK):
@@ -205,7 +277,7 @@ class Question:
             if o.raised is not None:
                 return Verdict("error", 0, f"{where}\nraised {o.raised}")
             if self.verify is not None:
-                msg = self.verify(c.args, o.returned)
+                msg = self.verify(c.args, o.returned, want)
             else:
                 msg = compare(o.returned, want, self.rtol, self.atol, self.returns)
             if msg:
@@ -213,9 +285,9 @@ class Question:
         if self.verify_cases is not None:
             msg = self.verify_cases([c.args for c in cases], [o.returned for o in outcomes])
             if msg:
-                return Verdict("failed", 0, f"across the {len(cases)} cases: {msg}")
+                return Verdict("failed", 0, f"across the {len(cases)} {kind}cases: {msg}")
         n = len(cases)
-        return Verdict("passed", self.points, f"{n}/{n} case{'s' if n != 1 else ''}")
+        return Verdict("passed", self.points, f"{n}/{n} {kind}case{'s' if n != 1 else ''}")
 
     def call(self, c: Case) -> str:
         """The call of a case as text, e.g. ``sigmoid(array([-1000., 1000.]))``."""

@@ -8,6 +8,7 @@ import numpy as np
 
 from ...autodiff import Tensor, softmax_cross_entropy, topological_order
 from ..questions import Question, case
+from ..verifiers import verify_order
 
 NOTEBOOK = "07_automatic_differentiation"
 
@@ -119,41 +120,6 @@ def _graph_cases(rng):
         case("a random graph of 12 nodes", random_dag, "n11"),
         case("a leaf alone", {"z": ["x"]}, "x"),
     ]
-
-
-def _ancestors(parents, root) -> set:
-    seen, todo = set(), [root]
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            todo.extend(parents.get(name, []))
-    return seen
-
-
-def verify_order(args, got) -> str | None:
-    """Every node the root depends on, once each, each after all of its parents."""
-    parents, root = args
-    if not isinstance(got, (list, tuple)) or not all(isinstance(n, str) for n in got):
-        return "expected a list of node names (strings)"
-    if len(set(got)) != len(got):  # linear in len(got): an answer may be millions of names
-        seen, twice = set(), set()
-        for n in got:
-            (twice if n in seen else seen).add(n)
-        return f"the order lists {min(twice)!r} more than once"
-    needed = _ancestors(parents, root)
-    extra = sorted(set(got) - needed)
-    if extra:
-        return f"the order contains {extra[0]!r}, which the root {root!r} does not depend on"
-    if len(got) < len(needed):
-        return f"the order misses {len(needed) - len(got)} of the {len(needed)} nodes the " \
-               f"root {root!r} depends on (the root included)"
-    position = {n: i for i, n in enumerate(got)}
-    for n in got:
-        for p in parents.get(n, []):
-            if position[p] > position[n]:
-                return f"{n!r} comes before its parent {p!r}"
-    return None
 
 
 QUESTIONS = [

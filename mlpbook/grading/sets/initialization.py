@@ -17,7 +17,7 @@ from ...layers import Dense
 from ...optim import clip_grad_norm
 from ...sequential import Sequential
 from ..questions import Question, case
-from ..randomness import check_independent, check_neighbours
+from ..verifiers import verify_draws, verify_variances, verify_weights
 
 NOTEBOOK = "09_initialization_and_vanishing_gradients"
 
@@ -54,42 +54,6 @@ def _weights_cases(rng):
     ]
 
 
-def verify_weights(args, got) -> str | None:
-    """Shape, dtype, no repeated values, then the statistics of the 100,000 or so draws: mean 0,
-    the right standard deviation, and a normal shape (68.3% within one standard deviation)."""
-    kind, n_out, n_in, _ = args
-    if not isinstance(got, np.ndarray):
-        return "expected a NumPy array of weights"
-    if got.shape != (n_out, n_in):
-        return f"returned shape {got.shape}; expected (N_out, N_in) = {(n_out, n_in)}"
-    if got.dtype != np.float64:
-        return f"returned dtype {got.dtype}; expected float64"
-    if not np.all(np.isfinite(got)):
-        return "the weights contain NaN or infinity"
-    n, std = got.size, init_std(kind, n_in, n_out)
-    if np.unique(got).size < 0.99 * n:
-        return "many weights repeat: draw every entry independently"
-    message = check_neighbours(got, "the weights")
-    if message:
-        return message
-    mean, spread = float(got.mean()), float(got.std())
-    if abs(mean) > 6 * std / math.sqrt(n):  # 6 standard errors of the mean
-        return f"the mean of the weights is {mean:.3g}, too far from 0 for {n} draws"
-    if abs(spread / std - 1) > 6 / math.sqrt(2 * n):  # 6 standard errors of the std
-        return f"the standard deviation of the weights is {spread:.4g}, which is not the " \
-               f"{kind} one for N_in = {n_in}, N_out = {n_out}"
-    inside = float(np.mean(np.abs(got) < std))
-    if abs(inside - 0.6827) > 6 * math.sqrt(0.6827 * 0.3173 / n):
-        return f"{inside:.1%} of the weights lie within one standard deviation of 0; a " \
-               "normal distribution has 68.3% there (draw from a normal distribution)"
-    return None
-
-
-def verify_draws(cases, got) -> str | None:
-    """Weights drawn with different seeds are different and independent, even up to a shift."""
-    return check_independent(cases, got, "the weights")
-
-
 def activation_variances(depth, width, n, init, activation, seed):
     rng = np.random.default_rng(seed)
     layers = []
@@ -122,23 +86,15 @@ def _reference_variances(depth, width, n, init, activation, seed) -> tuple:
     return runs.mean(axis=0), runs.std(axis=0, ddof=1)
 
 
-def verify_variances(args, got) -> str | None:
-    """Each layer's variance must match the reference's within a tolerance on a log scale that
-    covers the run-to-run spread of the simulation many times over (15 % or 8 spreads): the
-    random draws may differ, the statistics may not."""
-    depth = args[0]
-    if not isinstance(got, np.ndarray) or got.shape != (depth,):
-        return f"expected a NumPy array of shape ({depth},): one variance per layer"
-    if not np.all(np.isfinite(got)) or np.any(got <= 0):
-        return "the variances must be positive, finite numbers"
-    mean, spread = _reference_variances(*args)
-    tolerance = np.maximum(0.15, 8 * spread)
-    off = np.abs(np.log(got.astype(float)) - mean) > tolerance
-    if off.any():
-        ell = int(np.argmax(off)) + 1
-        return f"the variance of layer {ell} ({got[ell - 1]:.4g}) is off by more than the " \
-               f"tolerance (a factor of {float(np.exp(tolerance[ell - 1])):.3f})"
-    return None
+def expected_variances(args) -> tuple:
+    """What :func:`~mlpbook.grading.verifiers.verify_variances` compares with: the mean and
+    spread of log(variance) per layer over 5 runs of the reference."""
+    return tuple(list(map(float, a)) for a in _reference_variances(*args))
+
+
+def expected_std(args) -> float:
+    kind, n_out, n_in, _ = args
+    return init_std(kind, n_in, n_out)
 
 
 def clip_by_norm(grads, max_norm):
@@ -168,10 +124,11 @@ QUESTIONS = [
              forbidden=("mlpbook.init",)),
     Question("09.init_weights", "init_weights", 2, init_weights, _weights_cases,
              "Initialisers, checked by their statistics", verify=verify_weights,
-             verify_cases=verify_draws,
+             expect=expected_std, verify_cases=verify_draws,
              forbidden=("mlpbook.init",)),
     Question("09.activation_variances", "activation_variances", 3, activation_variances,
              _variance_cases, "Variance across the layers", verify=verify_variances,
+             expect=expected_variances,
              forbidden=("mlpbook.Dense.forward", "mlpbook.Sequential.forward", "mlpbook.predict",
                         "mlpbook.diagnostics")),
     Question("09.clip_grad_norm", "clip_grad_norm", 2, clip_by_norm, _clip_cases,

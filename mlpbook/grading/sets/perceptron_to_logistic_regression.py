@@ -7,6 +7,7 @@ import numpy as np
 
 from ...activations import sigmoid as _sigmoid
 from ..questions import Question, case
+from ..verifiers import verify_xor
 
 NOTEBOOK = "01_perceptron_to_logistic_regression"
 
@@ -95,27 +96,6 @@ def xor_weights():
 
 def _xor_cases(rng):
     return [case("the four inputs of XOR")]
-
-
-def verify_xor(args, got) -> str | None:
-    """Run the returned network with step units on the four corners and compare with XOR."""
-    names = ("W1", "b1", "W2", "b2")
-    shapes = ((2, 2), (2,), (1, 2), (1,))
-    if not isinstance(got, (list, tuple)) or len(got) != 4:
-        return "expected 4 arrays (W1, b1, W2, b2)"
-    for name, shape, value in zip(names, shapes, got, strict=True):
-        if not isinstance(value, np.ndarray) or value.shape != shape:
-            return f"{name}: expected an array of shape {shape}"
-        if not np.all(np.isfinite(value)):
-            return f"{name}: contains NaN or infinity"
-    W1, b1, W2, b2 = (v.astype(float) for v in got)
-    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-    out = _step(_step(X @ W1.T + b1) @ W2.T + b2)[:, 0]
-    target = np.array([0.0, 1.0, 1.0, 0.0])
-    wrong = [tuple(int(v) for v in X[i]) for i in np.flatnonzero(out != target)]
-    if wrong:
-        return f"with step units (1 if z ≥ 0 else 0) the network is wrong on inputs {wrong}"
-    return None
 
 
 QUESTIONS = [

@@ -5,7 +5,6 @@ the L1 penalty (a subgradient step), checked against :class:`mlpbook.Dropout`,
 
 from __future__ import annotations
 
-import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -14,7 +13,7 @@ from ...dropout import Dropout
 from ...optim import SGD
 from ...regularization import L1, L2
 from ..questions import Question, case
-from ..randomness import check_independent, check_neighbours
+from ..verifiers import verify_forward, verify_masks
 
 NOTEBOOK = "11_regularization_and_dropout"
 
@@ -33,38 +32,6 @@ def _forward_cases(rng):
         case("p_keep = 0.1, positive activations", np.abs(rng.standard_normal((500, 40))), 0.1, 4),
         case("p_keep = 0.5 again, another seed", rng.standard_normal((200, 100)), 0.5, 5),
     ]
-
-
-def verify_forward(args, got) -> str | None:
-    """The mask must be boolean, keep about p_keep of the units (within 6 standard errors of a
-    binomial count), and the output must be the input times mask / p_keep, exactly as (5.47)."""
-    A, p_keep, _ = args
-    if not isinstance(got, (list, tuple)) or len(got) != 2:
-        return "expected 2 values (out, mask)"
-    out, mask = got
-    if not isinstance(mask, np.ndarray) or mask.shape != A.shape or mask.dtype != np.bool_:
-        return f"mask: expected a boolean array of shape {A.shape} (True for kept units)"
-    if not isinstance(out, np.ndarray) or out.shape != A.shape or out.dtype != A.dtype:
-        return f"out: expected an array of shape {A.shape} and dtype {A.dtype}"
-    kept, n = float(mask.mean()), mask.size
-    if abs(kept - p_keep) > 6 * math.sqrt(p_keep * (1 - p_keep) / n) + 1e-12:
-        return f"the mask keeps {kept:.1%} of the units; expected about {p_keep:.0%}"
-    if 0 < kept < 1:
-        for axis, what in ((1, "sample"), (0, "unit")):
-            if np.all(mask.all(axis=axis) | ~mask.any(axis=axis)):
-                return f"the mask keeps or drops each {what} as a whole: draw an independent " \
-                       "coin for every unit of every sample"
-        message = check_neighbours(mask, "the mask")
-        if message:
-            return message
-    if not np.allclose(out, np.where(mask, A / p_keep, 0.0), rtol=1e-12, atol=0):
-        return "out is not A · mask / p_keep for the mask you returned (inverted dropout (5.47))"
-    return None
-
-
-def verify_masks(cases, got) -> str | None:
-    """Masks drawn with different seeds are different and independent, even up to a shift."""
-    return check_independent(cases, [mask for _, mask in got], "the masks")
 
 
 def dropout_backward(dout, mask, p_keep):
