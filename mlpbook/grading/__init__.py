@@ -12,8 +12,13 @@ From the command line (see ``mlpbook grade --help``)::
 How grading works
 -----------------
 Each question (:class:`Question`) is answered by a *function* with a documented name, lives in
-this package with its points, its test inputs and its reference implementation, and has a stable
-id "NN.name". ``mlpbook grade`` reads a submission's code cells and finds the functions they
+``mlpbook.grading.sets`` with its points, its test inputs and its reference implementation, and
+has a stable id "NN.name". It has public cases, which ``check`` runs in the student's notebook
+and which ship to students as data (:mod:`mlpbook.grading.public`; the student wheel of
+:mod:`mlpbook.grading.wheels` leaves the exercise sets out), and hidden cases, which the grader
+adds, drawn from the instructor's secret ``MLPBOOK_GRADING_KEY``.
+
+``mlpbook grade`` reads a submission's code cells and finds the functions they
 define at the top level (:func:`mlpbook.grading.submission.defined_names`; any other question is
 "missing"), then drives a sandbox process (:mod:`mlpbook.grading.sandbox`) one request at a time:
 run this cell, answer this question. Each request carries a token made up when it is sent, and
@@ -45,7 +50,9 @@ Adding an exercise set for a chapter
    ``reference`` (the model answer, ideally calling ``mlpbook``), ``cases(rng)`` returning
    :func:`case` objects (a label saying what the case tests, then the arguments), and if needed
    ``rtol``/``atol``, ``returns`` (names of returned items), ``strict_fp`` (overflow is an error)
-   or ``verify`` (for answers that are not unique or random). A question whose answer trains a
+   or ``verify`` (for answers that are not unique or random; a judge in
+   :mod:`mlpbook.grading.verifiers`, which ships to students, with ``expect`` computing on the
+   instructor's side what it needs to know of the right answer). A question whose answer trains a
    model uses ``protocol="fit_predict"`` (the student's function returns a predictor; only its
    predictions on the test inputs come back, and ``verify`` scores them) and may get more time
    with ``time_factor``. The module is found automatically.

@@ -97,7 +97,7 @@ def write(directory=DATA_DIR) -> list[Path]:
     written = []
     for notebook, exercise_set in exercise_sets().items():
         path = directory / f"{notebook}.json.gz"
-        text = json.dumps(to_data(exercise_set), separators=(",", ":"), sort_keys=True)
+        text = json.dumps(to_data(exercise_set), separators=(",", ":"))
         path.write_bytes(gzip.compress(text.encode(), mtime=0))
         written.append(path)
     return written

@@ -290,12 +290,23 @@ class Question:
         return Verdict("passed", self.points, f"{n}/{n} {kind}case{'s' if n != 1 else ''}")
 
     def call(self, c: Case) -> str:
-        """The call of a case as text, e.g. ``sigmoid(array([-1000., 1000.]))``."""
+        """The call of a case as text, e.g. ``sigmoid(array([-1000., 1000.]))``, with the
+        arguments as the function receives them (tuples arrive as lists)."""
+        args = [_as_sent(a) for a in c.args]
         if self.protocol == "fit_predict":
-            *training, seed, X_test = c.args
+            *training, seed, X_test = args
             args = ", ".join([*(show(a) for a in training), f"np.random.default_rng({seed!r})"])
             return f"{self.name}({args}), then its predictions on {show(X_test)}"
-        return f"{self.name}({', '.join(show(a) for a in c.args)})"
+        return f"{self.name}({', '.join(show(a) for a in args)})"
+
+
+def _as_sent(value):
+    """``value`` as the wire delivers it: tuples become lists (:mod:`mlpbook.grading.wire`)."""
+    if isinstance(value, (tuple, list)):
+        return [_as_sent(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_sent(v) for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True)
