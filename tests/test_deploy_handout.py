@@ -29,8 +29,8 @@ def softmax(z):
 check("04.softmax")
 
 def softmax(z):
-    e = np.exp(z - np.max(z))  # one maximum for the whole batch
-    return e / e.sum(axis=-1, keepdims=True)
+    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+    return e / e.sum()  # normalised over the whole batch
 
 check("04.softmax")
 
