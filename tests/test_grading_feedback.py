@@ -45,7 +45,34 @@ def test_compare_never_shows_expected_values():
 
 def test_compare_names_items_and_tolerance():
     msg = compare((np.ones(2), 2.0), (np.ones(2), 1.0), rtol=1e-6, atol=1e-9, names=("w", "b"))
-    assert msg.startswith("b: returned 2") and "rtol=1e-06, atol=1e-09" in msg
+    first, second = msg.splitlines()
+    assert first == "w ✓  b ✗"  # every output is listed
+    assert second.startswith("b: returned 2") and "rtol=1e-06, atol=1e-09" in second
+
+
+def test_feedback_lists_every_output_and_names_the_usual_slips():
+    rng = np.random.default_rng(0)
+    W, b, V, c = (rng.standard_normal(s) for s in ((3, 4), (3,), (2, 3), (2,)))
+    names = ("W", "b", "V", "c")
+    msg = compare((-W, -b, V, c), (W, b, V, c), names=names)
+    assert msg.splitlines()[0] == "W ✗  b ✗  V ✓  c ✓"
+    assert msg.count("every entry has the wrong sign") == 2
+    # a missing 1/n: every layer off by the same factor
+    dWs = [rng.standard_normal((3, 2)), rng.standard_normal((1, 3))]
+    msg = compare(([4 * d for d in dWs], dWs), (dWs, dWs), names=("dWs", "dbs"))
+    assert msg.splitlines()[0] == "dWs[0] ✗  dWs[1] ✗  dbs[0] ✓  dbs[1] ✓"
+    assert msg.count("every entry is 4.00× the expected one") == 2
+    # dW = A.T @ dZ: the transpose, named as such (not "a missing reshape")
+    A, dZ = rng.standard_normal((5, 2)), rng.standard_normal((5, 3))
+    msg = compare(A.T @ dZ, dZ.T @ A)
+    assert "transpose" in msg and "reshape" not in msg
+    square = rng.standard_normal((3, 3))
+    assert "transpose" in compare(square.T, square)
+    assert "axis" in compare(np.ones((2, 1)), np.ones(2)) or "keepdims" in \
+        compare(np.ones((2, 1)), np.ones(2))
+    # nothing of the expected values is shown
+    for m in (compare(-W, W), compare(4 * W, W)):
+        assert not any(f"{x:.3f}" in m for x in W.ravel())
 
 
 def test_float32_results_are_compared_at_float32_precision():
@@ -130,8 +157,55 @@ def test_check_does_not_let_the_answer_change_the_inputs_of_the_next_case(capsys
         x[...] = -1e6
         return new, float(b + eta * (y - y_hat))
 
-    assert "passed" in run_check(capsys, {"perceptron_update": perceptron_update},
-                                 "01.perceptron_update")
+    out = run_check(capsys, {"perceptron_update": perceptron_update}, "01.perceptron_update")
+    # every case gets fresh inputs; an answer that changes its arguments is named for it
+    assert out.startswith("✗ 01.perceptron_update: failed (0/2 points)")
+    assert "perceptron_update changed its arguments 1, 3 in place" in out
+
+
+def test_an_exception_shows_the_line_of_the_students_code(capsys):
+    namespace = {}
+    lines = ["import numpy as np\n", "def sigmoid(z):\n", "    z = np.asarray(z)\n",
+             "    return 1 / (1 + np.exp(-z) @ np.ones(7))\n"]  # a bad product
+    exec(compile("".join(lines), "<cell>", "exec"), namespace)
+    import linecache
+
+    linecache.cache["<cell>"] = (0, None, lines, "<cell>")
+    try:
+        out = run_check(capsys, {"sigmoid": namespace["sigmoid"]})
+    finally:
+        del linecache.cache["<cell>"]
+    assert "\n    at line 3 of sigmoid: return 1 / (1 + np.exp(-z) @ np.ones(7))" in out
+
+
+def test_a_correct_answer_that_calls_an_unfinished_helper_says_so(capsys):
+    def helper(z):
+        raise NotImplementedError
+
+    def sigmoid(z):
+        return helper(z)
+
+    out = run_check(capsys, {"sigmoid": sigmoid})
+    assert "NotImplementedError in helper, which sigmoid calls: helper is not finished" in out
+    assert "not attempted" not in out
+
+
+def test_partial_credit_per_output():
+    q = Question("99.f", "f", 3, None, None, returns=("a", "b", "c"), credit="outputs")
+    cases = [case("one", 1.0), case("two", 2.0)]
+    want = [(np.ones(2), np.ones(2), np.ones(2)), (np.ones(2), np.ones(2), np.ones(2))]
+    half = [Outcome(returned=(np.ones(2), np.ones(2), np.zeros(2))),
+            Outcome(returned=(np.ones(2), np.ones(2), np.zeros(2)))]
+    v = q.judge_cases(cases, want, half)
+    assert (v.status, v.points) == ("failed", 2.0) and "a ✓  b ✓  c ✗" in v.message
+    assert "partial credit: 2 of 3 points" in v.message
+    all_or_nothing = Question("99.g", "f", 3, None, None, returns=("a", "b", "c"))
+    assert all_or_nothing.judge_cases(cases, want, half).points == 0
+    per_case = Question("99.h", "f", 3, None, None, returns=("a", "b", "c"), credit="cases")
+    mixed = [Outcome(returned=want[0]), half[1]]
+    assert per_case.judge_cases(cases, want, mixed).points == 1.5
+    with pytest.raises(ValueError, match="credit"):
+        Question("99.i", "f", 3, None, None, credit="outputs")  # needs returns
 
 
 def test_check_is_silent_inside_the_grader(capsys, monkeypatch):

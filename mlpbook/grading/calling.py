@@ -13,11 +13,14 @@ backstop of :func:`wall_limit` seconds for an answer that waits instead of compu
 
 from __future__ import annotations
 
+import linecache
 import signal
+import sysconfig
 import threading
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -139,10 +142,16 @@ def call_case(function, args, protocol: str, strict_fp: bool) -> dict:
             value = invoke(function, args, protocol)
     except (CaseTimeout, KeyboardInterrupt):
         raise
-    except NotImplementedError:
-        return {"raised": "NotImplementedError", "not_implemented": True}
+    except NotImplementedError as exc:
+        own = getattr(function, "__name__", "")
+        raiser = _raising_function(exc)
+        if raiser in (own, None) or protocol != "call":
+            return {"raised": "NotImplementedError", "not_implemented": True}
+        return {"raised": f"NotImplementedError in {raiser}, which {own} calls: {raiser} is not "
+                          f"finished yet (finish it, run its cell, then check {own} again)",
+                "unfinished": raiser}
     except BaseException as exc:  # SystemExit and MemoryError included
-        return {"raised": describe_exception(exc)}
+        return {"raised": describe_exception(exc) + _where(exc)}
     try:
         return {"returned": wire.encode(value)}
     except wire.WireError as exc:
@@ -151,10 +160,88 @@ def call_case(function, args, protocol: str, strict_fp: bool) -> dict:
         return {"problem": "returned a value nested too deeply"}
 
 
+#: Where code that is not the student's lives: the standard library, installed packages, mlpbook.
+_NOT_STUDENTS = tuple({*(sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib",
+                                                            "platlib")),
+                       str(Path(__file__).resolve().parents[1])})
+
+
+def _user_frames(exc: BaseException) -> list:
+    """The frames of the traceback of ``exc`` that run the student's code: not the library's,
+    NumPy's or Python's own (whose files sit in an installed package or the standard library)."""
+    installed = _NOT_STUDENTS
+    frames = []
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if not any(name.startswith(p) for p in installed) and \
+                tb.tb_frame.f_globals.get("__name__", "").split(".")[0] not in ("mlpbook", "numpy"):
+            frames.append(tb)
+        tb = tb.tb_next
+    return frames
+
+
+def _raising_function(exc: BaseException) -> str | None:
+    """The name of the student's function in which ``exc`` was raised (None if unknown)."""
+    try:
+        frames = _user_frames(exc)
+    except Exception:
+        return None
+    return frames[-1].tb_frame.f_code.co_name if frames else None
+
+
+def _where(exc: BaseException) -> str:
+    """Where in the student's code ``exc`` came from: "\n  at line 3 of softmax: return ..."
+    ("" where that cannot be told)."""
+    try:
+        frames = _user_frames(exc)
+        if not frames:
+            return ""
+        tb = frames[-1]
+        code = tb.tb_frame.f_code
+        line = linecache.getline(code.co_filename, tb.tb_lineno).strip()
+        where = f"line {tb.tb_lineno - code.co_firstlineno + 1} of {code.co_name}" \
+            if code.co_name != "<module>" else f"line {tb.tb_lineno} of its cell"
+        return f"\n  at {where}" + (f": {line[:120]}" if line else "")
+    except Exception:
+        return ""
+
+
+def _changed(before, after) -> bool:
+    """Whether ``after`` (an argument after the call) differs from ``before`` (a fresh copy)."""
+    if isinstance(before, np.ndarray):
+        return not (isinstance(after, np.ndarray) and after.shape == before.shape and
+                    after.dtype == before.dtype and
+                    np.array_equal(after, before, equal_nan=before.dtype.kind in "fc"))
+    if isinstance(before, (list, tuple)):
+        return not (isinstance(after, type(before)) and len(after) == len(before)) or \
+            any(_changed(b, a) for b, a in zip(before, after, strict=True))
+    if isinstance(before, dict):
+        return not (isinstance(after, dict) and after.keys() == before.keys()) or \
+            any(_changed(before[k], after[k]) for k in before)
+    return False
+
+
 def call_cases(function, cases: list, protocol: str, strict_fp: bool) -> dict:
-    """:func:`call_case` on every encoded case: ``{"outcomes": [...]}``."""
-    return {"outcomes": [call_case(function, wire.decode(encoded), protocol, strict_fp)
-                         for encoded in cases]}
+    """:func:`call_case` on every encoded case: ``{"outcomes": [...]}``. An answer that changes
+    one of its arguments fails that case, whatever it returned (the caller's arrays are not
+    the answer's to change)."""
+    outcomes = []
+    for encoded in cases:
+        args = wire.decode(encoded)
+        outcome = call_case(function, args, protocol, strict_fp)
+        if "returned" in outcome:
+            training = args[:-2] if protocol == "fit_predict" else args
+            changed = [i + 1 for i, (b, a) in enumerate(zip(wire.decode(encoded), training,
+                                                                strict=False)) if _changed(b, a)]
+            if changed:
+                which = ", ".join(map(str, changed))
+                outcome = {"modified": f"changed its argument{'s' if len(changed) > 1 else ''} "
+                                       f"{which} in place: an answer must leave its inputs as "
+                                       "they were (work on a copy, e.g. z = z - m instead of "
+                                       "z -= m)"}
+        outcomes.append(outcome)
+    return {"outcomes": outcomes}
 
 
 def answer(function, cases: list, protocol: str, strict_fp: bool, seconds: float,
@@ -200,6 +287,8 @@ def _outcome(data) -> Outcome:
             return Outcome(problem=f"returned {exc}, which cannot be graded")
         except RecursionError:
             return Outcome(problem="returned a value nested too deeply")
+    if _text(data.get("modified")) is not None:
+        return Outcome(modified=_text(data["modified"]))
     if _text(data.get("raised")) is not None:
         not_implemented = data.get("not_implemented") is True and \
             data["raised"] == "NotImplementedError"
@@ -280,4 +369,7 @@ def judge_groups(question: Question, found: Answer, groups: CaseGroups
         return Verdict("passed", question.points, f"{public.message}, {hidden.message}"), \
             public, hidden
     worst = public if public.status != "passed" else hidden
-    return Verdict(worst.status, 0, worst.message), public, hidden
+    n, m = len(groups.public), len(groups.hidden)
+    points = round((public.points * n + hidden.points * m) / (n + m), 2) \
+        if question.credit != "all" else 0
+    return Verdict(worst.status, points, worst.message), public, hidden

@@ -2,9 +2,14 @@
 what the answer is.
 
 ``compare(got, want, rtol, atol, names)`` returns ``None`` when ``got`` matches ``want`` and
-otherwise one sentence about the first problem: the type, the number of returned items, the shape,
-the dtype, NaN or infinity, or which entries are off and by which tolerance. It reports what was
-*returned* and the expected shape and dtype, never an expected value.
+otherwise says what is wrong: for a function that returns several values, a line listing every
+output with ✓ or ✗ (``W ✗  b ✗  V ✓  c ✓``), then a sentence for each wrong one; for one value,
+the sentence. A sentence names the type, the number of returned items, the shape, the dtype, NaN
+or infinity, or which entries are off and by which tolerance, and recognises the usual slips
+without showing the answer: a transposed result, a result off by one constant factor ("every
+entry is 4.00× the expected one", a missing 1/n), a sign flip, the wrong axis. It reports what
+was *returned* and the expected shape and dtype, never an expected value.
+:func:`outputs` gives the same verdict per output (for partial credit).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["compare", "describe", "show"]
+__all__ = ["compare", "outputs", "describe", "show"]
 
 # float32 answers are compared at float32 precision at least
 FLOAT32_TOL = (2e-5, 1e-6)
@@ -62,18 +67,51 @@ def _is_real(x) -> bool:
                                            and x.dtype.kind in "biuf")
 
 
+def outputs(got, want, rtol: float = 1e-7, atol: float = 1e-10, names=None
+            ) -> list[tuple[str, str | None]]:
+    """(name, None or what is wrong) for every output of a result: the items of a returned
+    tuple (a list of arrays among them counted item by item, ``dWs[0]``, ``dWs[1]``), or the
+    result itself."""
+    if not isinstance(want, (tuple, list)) or not names:
+        return [("the result", _compare(got, want, rtol, atol, "the result"))]
+    if not isinstance(got, (tuple, list)) or len(got) != len(want):
+        label = f" ({', '.join(names)})"
+        found = describe(got) if not isinstance(got, (tuple, list)) else f"{len(got)} values"
+        problem = f"returned {found}; expected {len(want)} values{label}"
+        return [("the result", problem)]
+    out = []
+    for name, g, w in zip(names, got, want, strict=True):
+        if isinstance(w, (list, tuple)) and w and all(isinstance(x, np.ndarray) for x in w) \
+                and isinstance(g, (list, tuple)) and len(g) == len(w):
+            out += [(f"{name}[{i}]", _compare(gi, wi, rtol, atol, f"{name}[{i}]"))
+                    for i, (gi, wi) in enumerate(zip(g, w, strict=True))]
+        else:
+            out.append((name, _compare(g, w, rtol, atol, name)))
+    return out
+
+
 def compare(got, want, rtol: float = 1e-7, atol: float = 1e-10, names=None, what="the result"):
-    """None when ``got`` matches ``want``; otherwise a sentence saying what is wrong."""
+    """None when ``got`` matches ``want``; otherwise what is wrong (see the module docstring)."""
+    if not isinstance(want, (tuple, list)) or not names:
+        return _compare(got, want, rtol, atol, what)
+    found = outputs(got, want, rtol, atol, names)
+    if all(problem is None for _, problem in found):
+        return None
+    if len(found) == 1:
+        return f"{what}: {found[0][1]}" if found[0][0] == "the result" else found[0][1]
+    marks = "  ".join(f"{name} {'✓' if problem is None else '✗'}" for name, problem in found)
+    return "\n".join([marks, *(problem for _, problem in found if problem is not None)])
+
+
+def _compare(got, want, rtol, atol, what):
+    """One output (a tuple without names compared item by item)."""
     if isinstance(want, (tuple, list)):
         if not isinstance(got, (tuple, list)):
-            label = f" ({', '.join(names)})" if names else ""
-            return f"{what}: returned {describe(got)}; expected {len(want)} values{label}"
+            return f"{what}: returned {describe(got)}; expected {len(want)} values"
         if len(got) != len(want):
-            label = f" ({', '.join(names)})" if names else ""
-            return f"{what}: returned {len(got)} values; expected {len(want)}{label}"
+            return f"{what}: returned {len(got)} values; expected {len(want)}"
         for i, (g, w) in enumerate(zip(got, want, strict=True)):
-            part = names[i] if names else f"item {i} of {what}"
-            msg = compare(g, w, rtol, atol, None, part)
+            msg = _compare(g, w, rtol, atol, f"item {i} of {what}")
             if msg:
                 return msg
         return None
@@ -103,6 +141,28 @@ def compare(got, want, rtol: float = 1e-7, atol: float = 1e-10, names=None, what
     raise TypeError(f"compare: unsupported reference value of type {type(want).__name__}")
 
 
+def _slip(g: np.ndarray, w: np.ndarray, rtol: float, atol: float) -> str:
+    """A usual slip that turns the expected ``w`` into ``g`` (same shape), in words that do not
+    give ``w`` away: a sign flip, one constant factor, a transpose. Only for arrays with two
+    nonzero entries or more (between two numbers, any factor would do)."""
+    if np.count_nonzero(np.abs(w) > atol) < 2:
+        return ""
+    with np.errstate(all="ignore"):
+        if np.allclose(g, -w, rtol=rtol, atol=atol) and np.any(np.abs(w) > atol):
+            return ": every entry has the wrong sign"
+        scale = float(np.vdot(w, w))
+        if scale > 0:
+            factor = float(np.vdot(w, g)) / scale
+            if np.isfinite(factor) and abs(factor) > 1e-12 and \
+                    np.allclose(g, factor * w, rtol=max(rtol, 1e-9), atol=atol):
+                return f": every entry is {factor:.2f}× the expected one (a missing or extra " \
+                       "factor, such as 1/n or 2?)"
+        if g.ndim == 2 and g.shape[0] == g.shape[1] and g.shape[0] > 1 and \
+                np.allclose(g.T, w, rtol=rtol, atol=atol):
+            return ": it is the transpose of the expected array"
+    return ""
+
+
 def _compare_arrays(got, want: np.ndarray, rtol, atol, what):
     if not isinstance(got, np.ndarray):
         if isinstance(got, (list, tuple)) or _is_real(got):
@@ -111,10 +171,18 @@ def _compare_arrays(got, want: np.ndarray, rtol, atol, what):
         return f"{what}: returned {describe(got)}; expected an array of shape {want.shape}"
     if got.shape != want.shape:
         hint = ""
-        if got.size == want.size:
-            hint = " (same entries, wrong shape: check for a missing reshape or an extra axis)"
+        same = _close_as(got, want, rtol, atol)
+        if got.ndim == 2 and got.shape == want.shape[::-1]:
+            hint = " (it is the transpose of the expected array)" if same(got.T) else \
+                " (transposed? and the entries differ as well)"
+        elif got.size == want.size:
+            hint = " (same entries, wrong shape: check for a missing reshape or an extra axis)" \
+                if same(got.reshape(want.shape)) else \
+                " (as many entries, but not the expected ones in another shape)"
         elif got.ndim == want.ndim + 1 or got.ndim + 1 == want.ndim:
             hint = " (check keepdims and the axis you sum over)"
+        elif got.ndim == want.ndim:
+            hint = " (check the axis you sum or take the maximum over)"
         return f"{what}: returned shape {got.shape}; expected shape {want.shape}{hint}"
     if want.dtype.kind == "f" and got.dtype != want.dtype:
         hint = " (keep the dtype of the input: float32 in, float32 out)" \
@@ -139,7 +207,18 @@ def _compare_arrays(got, want: np.ndarray, rtol, atol, what):
     at = f" (first at index {first}, where you returned {g[first]:.8g})" if g.ndim else \
         f" (you returned {g[()]:.8g})"
     return f"{what}: {int((~close).sum())} of {close.size} entries are off by more than the " \
-           f"tolerance rtol={rtol:g}, atol={atol:g}{at}"
+           f"tolerance rtol={rtol:g}, atol={atol:g}{at}{_slip(g, w, rtol, atol)}"
+
+
+def _close_as(got, want, rtol, atol):
+    """A test: is this rearrangement of ``got`` the expected array?"""
+    def same(candidate) -> bool:
+        if candidate.dtype.kind not in "biuf":
+            return False
+        with np.errstate(all="ignore"):
+            return bool(np.allclose(candidate.astype(np.float64), want.astype(np.float64),
+                                    rtol=rtol, atol=atol, equal_nan=True))
+    return same
 
 
 def _index(idx) -> tuple:

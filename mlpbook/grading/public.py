@@ -31,7 +31,7 @@ __all__ = ["Public", "DATA_DIR", "FORMAT", "to_data", "from_data", "write", "pub
 DATA_DIR = Path(__file__).resolve().parent / "public"
 FORMAT = 1
 _SETTINGS = ("id", "name", "points", "title", "rtol", "atol", "strict_fp", "protocol",
-             "time_factor")
+             "time_factor", "credit")
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from .compare import compare, show
+from .compare import compare, outputs, show
 from .ownwork import PREFIX as OWN_WORK
 
 __all__ = ["Case", "case", "describe_exception", "invoke", "Question", "ExerciseSet", "Outcome",
@@ -45,6 +45,9 @@ __all__ = ["Case", "case", "describe_exception", "invoke", "Question", "Exercise
 
 #: Per-question statuses, as written to the JSON and CSV reports.
 STATUSES = ("passed", "failed", "error", "timeout", "missing")
+
+#: How a question gives points (see :class:`Question`).
+CREDITS = ("all", "cases", "outputs")
 
 #: How the student's function is called on a case (see :func:`invoke`).
 PROTOCOLS = ("call", "fit_predict")
@@ -131,19 +134,21 @@ class Outcome:
     """What happened when the student's function was called on one case.
 
     Exactly one of: ``returned`` (the value, as plain data), ``raised`` ("TypeName: message"),
-    ``problem`` (the value could not be sent back, the process died, ...).
+    ``problem`` (the value could not be sent back, the process died, ...), ``modified`` (it
+    returned, but changed an argument in place).
     """
 
     returned: Any = None
     raised: str | None = None
     not_implemented: bool = False
     problem: str | None = None
+    modified: str | None = None  # the answer changed its arguments (what it says)
 
 
 @dataclass(frozen=True)
 class Verdict:
     status: str
-    points: int
+    points: float  # a whole number unless the question gives partial credit
     message: str
 
 
@@ -153,7 +158,7 @@ class Question:
 
     id : stable identifier "NN.name" (NN is the chapter number); it keys the reports.
     name : the function the student defines.
-    points : awarded when every case passes (no partial credit).
+    points : awarded when every case passes; see ``credit`` for partial credit.
     reference : the model answer, called with the same arguments as the student's function
         (instructor side only; None in a question rebuilt from the public data).
     cases : ``cases(rng) -> list[Case]`` (instructor side only): drawn with the public seed for
@@ -177,6 +182,9 @@ class Question:
     verify_cases : ``verify_cases([args of each case], [returned of each case]) -> message |
         None``, run once every case of a group has passed on its own: checks across the cases
         (that random answers for different seeds are different and independent, for instance).
+    credit : "all" (the points when every case passes, none otherwise), "cases" (the share of
+        the cases that pass) or "outputs" (for a function returning several values: the share
+        of the outputs that are right, averaged over the cases; a case that raises earns none).
     """
 
     id: str
@@ -195,6 +203,7 @@ class Question:
     forbidden: tuple[str, ...] = ()
     verify_cases: Callable[[list[tuple], list], str | None] | None = None
     expect: Callable[[tuple], Any] | None = None
+    credit: str = "all"
 
     def __post_init__(self):
         if not self.name.isidentifier():
@@ -216,6 +225,9 @@ class Question:
                              "predictions are scored, not compared)")
         if self.expect is not None and self.verify is None:
             raise ValueError(f"Question {self.id}: expect serves verify; give both")
+        if self.credit not in CREDITS or (self.credit == "outputs" and not self.returns):
+            raise ValueError(f"Question {self.id}: credit must be one of {CREDITS} ('outputs' "
+                             f"needs returns); got {self.credit!r}")
 
     @property
     def seed(self) -> int:
@@ -259,8 +271,10 @@ class Question:
 
     def judge_cases(self, cases: list[Case], expected: list, outcomes: list[Outcome],
                     group: str = "") -> Verdict:
-        """Passed when every case passes; otherwise the first failing case decides the status.
-        ``group`` ("public", "hidden") names the cases in messages."""
+        """Passed when every case passes; otherwise the first failing case decides the status
+        and the message. ``group`` ("public", "hidden") names the cases in messages. Points:
+        all or nothing, or with ``credit`` "cases" the share of the cases passed, with
+        "outputs" the share of the outputs right (averaged over the cases)."""
         if len(outcomes) != len(cases) or len(expected) != len(cases):
             return Verdict("error", 0, f"expected results for {len(cases)} cases; "
                                        f"got {len(outcomes)}")
@@ -268,26 +282,47 @@ class Question:
             return Verdict("missing", 0,
                            f"not attempted: {self.name} raises NotImplementedError")
         kind = f"{group} " if group else ""
+        first, shares = None, []
         for i, (c, o, want) in enumerate(zip(cases, outcomes, expected, strict=True)):
-            where = f"{kind}case {i + 1} of {len(cases)}, {c.label}: {self.call(c)}"
-            if o.problem is not None:
-                return Verdict("error", 0, f"{where}\n{o.problem}")
-            if o.raised is not None and o.raised.startswith(OWN_WORK):
-                return Verdict("failed", 0, f"{where}\n{o.raised[len(OWN_WORK):]}")
-            if o.raised is not None:
-                return Verdict("error", 0, f"{where}\nraised {o.raised}")
-            if self.verify is not None:
-                msg = self.verify(c.args, o.returned, want)
-            else:
-                msg = compare(o.returned, want, self.rtol, self.atol, self.returns)
-            if msg:
-                return Verdict("failed", 0, f"{where}\n{msg}")
-        if self.verify_cases is not None:
+            status, msg, share = self._judge_one(c, o, want)
+            shares.append(share)
+            if status != "passed" and first is None:
+                where = f"{kind}case {i + 1} of {len(cases)}, {c.label}: {self.call(c)}"
+                first = Verdict(status, 0, f"{where}\n{msg}")
+        n = len(cases)
+        if first is None and self.verify_cases is not None:
             msg = self.verify_cases([c.args for c in cases], [o.returned for o in outcomes])
             if msg:
-                return Verdict("failed", 0, f"across the {len(cases)} {kind}cases: {msg}")
-        n = len(cases)
-        return Verdict("passed", self.points, f"{n}/{n} {kind}case{'s' if n != 1 else ''}")
+                return Verdict("failed", 0, f"across the {n} {kind}cases: {msg}")
+        if first is None:
+            return Verdict("passed", self.points, f"{n}/{n} {kind}case{'s' if n != 1 else ''}")
+        if self.credit != "all" and first.status == "failed":
+            points = round(self.points * sum(shares) / n, 2)
+            if points:
+                return Verdict("failed", points, f"{first.message}\n(partial credit: "
+                                                 f"{points:g} of {self.points} points)")
+        return first
+
+    def _judge_one(self, c: Case, o: Outcome, want) -> tuple[str, str | None, float]:
+        """(status, message, share of the points) for one case."""
+        if o.problem is not None:
+            return "error", o.problem, 0.0
+        if o.raised is not None and o.raised.startswith(OWN_WORK):
+            return "failed", o.raised[len(OWN_WORK):], 0.0
+        if o.raised is not None:
+            return "error", f"raised {o.raised}", 0.0
+        if o.modified is not None:
+            return "failed", f"{self.name} {o.modified}", 0.0
+        if self.verify is not None:
+            msg = self.verify(c.args, o.returned, want)
+            return ("failed", msg, 0.0) if msg else ("passed", None, 1.0)
+        if self.credit == "outputs" and self.returns:
+            found = outputs(o.returned, want, self.rtol, self.atol, self.returns)
+            msg = compare(o.returned, want, self.rtol, self.atol, self.returns)
+            share = sum(problem is None for _, problem in found) / len(found)
+            return ("failed", msg, share) if msg else ("passed", None, 1.0)
+        msg = compare(o.returned, want, self.rtol, self.atol, self.returns)
+        return ("failed", msg, 0.0) if msg else ("passed", None, 1.0)
 
     def call(self, c: Case) -> str:
         """The call of a case as text, e.g. ``sigmoid(array([-1000., 1000.]))``, with the

@@ -29,8 +29,10 @@ def load_results(path) -> list[dict]:
 
 def failing_case(message: str, name: str) -> str | None:
     """The label of the failing case in the message of question ``name`` (the grader writes
-    "case i of n, LABEL: name(arguments)..."), e.g. 'huge logits'."""
-    m = re.match(rf"case \d+ of \d+, (.*?): {re.escape(name)}\(", message or "", re.S)
+    "public case i of n, LABEL: name(arguments)...", or "hidden case ...", or "case ..."), e.g.
+    'huge logits'."""
+    m = re.match(rf"(?:(?:public|hidden) )?case \d+ of \d+, (.*?): {re.escape(name)}\(",
+                 message or "", re.S)
     return m.group(1) if m else None
 
 

@@ -4,11 +4,18 @@ Every function a submission defines is normalised with :mod:`ast`: comments, doc
 formatting disappear, and every local name (arguments, assigned variables, loop variables,
 inner functions) is renamed by its order of appearance, so that renaming variables or
 rewording comments changes nothing. Names the function takes from outside (``np``, ``mb``,
-builtins, attributes such as ``.sum``) are kept. A function that is the exercise's starter code
-(the stub of the exercise notebook) is left out. Two submissions of the same set are compared
-function by function with :class:`difflib.SequenceMatcher` on the normalised token sequences;
-a pair is listed when at least ``min_functions`` answered functions match with a ratio of at
-least ``threshold``.
+builtins, attributes such as ``.sum``) are kept. The exercise's starter code is left out,
+wherever the package is installed: a function that still ends by raising
+``NotImplementedError`` (the stub every question of an exercise notebook starts from, see
+:data:`mlpbook.exercises.STUB`) answers nothing; and where the exercise notebooks are at hand (a
+checkout's ``exercises/``, or ``starter_dir``), any function identical to one of them is left
+out too. Two submissions of the same set are compared function by function with
+:class:`difflib.SequenceMatcher` on the normalised token sequences; a pair is listed when at
+least ``min_functions`` answered functions match with a ratio of at least ``threshold``.
+
+A submission's exercise set is read from its own metadata (``mlpbook.exercise_set``), else from a
+set name in its file name; a submission whose set cannot be told, or that is not a readable
+notebook, is listed as left out (:class:`Comparison`), never dropped silently.
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
-__all__ = ["normalized_functions", "Pair", "similar_pairs", "format_pairs"]
+__all__ = ["normalized_functions", "Pair", "Comparison", "compare", "similar_pairs",
+           "format_pairs", "format_comparison", "is_stub"]
 
 _BUILTINS = set(dir(builtins))
 _MAGIC = re.compile(r"^\s*[%!]")
@@ -83,20 +91,36 @@ def _tokens(fn: ast.FunctionDef) -> tuple[str, ...]:
                  if t and t not in ("Load", "Store"))
 
 
-def normalized_functions(sources: list[str]) -> dict[str, tuple[str, ...]]:
-    """{function name: normalised tokens} of the top-level functions in ``sources`` (code
-    cells; a later definition replaces an earlier one; cells that do not parse are skipped)."""
+def is_stub(fn: ast.FunctionDef) -> bool:
+    """Whether ``fn`` still ends by raising ``NotImplementedError``: the stub of an exercise
+    (lines given before it included), not an answer."""
+    last = fn.body[-1] if fn.body else None
+    if not isinstance(last, ast.Raise) or last.exc is None:
+        return False
+    exc = last.exc.func if isinstance(last.exc, ast.Call) else last.exc
+    return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
+
+
+def _functions(sources: list[str]) -> dict[str, ast.FunctionDef]:
     out = {}
     for src in sources:
         text = "\n".join("pass" if _MAGIC.match(line) else line for line in src.splitlines())
         try:
             tree = ast.parse(text)
-        except SyntaxError:
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                out[node.name] = _tokens(node)
+                out[node.name] = node
     return out
+
+
+def normalized_functions(sources: list[str], stubs: bool = True) -> dict[str, tuple[str, ...]]:
+    """{function name: normalised tokens} of the top-level functions in ``sources`` (code
+    cells; a later definition replaces an earlier one; cells that do not parse are skipped);
+    with ``stubs=False``, without the functions that are still stubs (:func:`is_stub`)."""
+    return {name: _tokens(fn) for name, fn in _functions(sources).items()
+            if stubs or not is_stub(fn)}
 
 
 def _code_cells(path: Path) -> list[str]:
@@ -114,29 +138,91 @@ class Pair:
     functions: tuple[tuple[str, float], ...]  # (name, ratio) of the matching functions
 
 
+@dataclass(frozen=True)
+class Comparison:
+    pairs: list[Pair]
+    left_out: list[tuple[str, str]]  # (submission, why it was not compared)
+    compared: int  # submissions compared
+
+
+_SET_NAME = re.compile(r"^\d\d_[a-z0-9_]+$")
+
+
+def _default_starter_dir() -> Path | None:
+    """``exercises/`` beside the package when it runs from a checkout; None when installed."""
+    folder = Path(__file__).resolve().parents[2] / "exercises"
+    return folder if folder.is_dir() else None
+
+
+def _known_sets(starter_dir: Path | None) -> list[str]:
+    try:
+        from .sets import exercise_sets
+    except ImportError:  # an install without the exercise sets: the starter notebooks' names
+        known = set()
+    else:
+        known = set(exercise_sets())
+    if starter_dir is not None:
+        known |= {p.stem for p in starter_dir.glob("*.ipynb")}
+    return sorted(known)
+
+
+def _set_of(sub, known: list[str]) -> str | None:
+    """The submission's exercise set: its own metadata (even a set this install does not
+    have), else a known set name in its file name."""
+    from .submission import set_name_of
+
+    meta = sub.notebook.get("metadata") if isinstance(sub.notebook, dict) else None
+    name = meta.get("mlpbook", {}).get("exercise_set") if isinstance(meta, dict) and \
+        isinstance(meta.get("mlpbook"), dict) else None
+    if isinstance(name, str) and _SET_NAME.match(name):
+        return name
+    return set_name_of(sub, known)
+
+
+def compare(folder, starter_dir=None, threshold: float = 0.9,
+            min_functions: int = 1) -> Comparison:
+    """Compare the submissions under ``folder`` set by set (see the module's docstring)."""
+    from .grade import collect
+    from .submission import read_submission
+
+    starter_dir = Path(starter_dir) if starter_dir else _default_starter_dir()
+    known = _known_sets(starter_dir)
+    starters: dict[str, dict] = {}
+    by_set: dict[str, list[tuple[str, dict]]] = {}
+    left_out = []
+    for path in collect([folder]):
+        try:
+            sub = read_submission(path)
+        except OSError as exc:
+            left_out.append((str(path), f"cannot read it: {exc.strerror}"))
+            continue
+        if sub.notebook is None:
+            left_out.append((str(path), sub.error))
+            continue
+        name = _set_of(sub, known)
+        if name is None:
+            left_out.append((str(path), "cannot tell which exercise set this is (no "
+                             "mlpbook.exercise_set in its metadata, no set name in its file "
+                             "name)"))
+            continue
+        if name not in starters:
+            notebook = starter_dir / f"{name}.ipynb" if starter_dir else None
+            starters[name] = normalized_functions(_code_cells(notebook)) \
+                if notebook is not None and notebook.is_file() else {}
+        functions = {f: t for f, t in normalized_functions(sub.code_cells, stubs=False).items()
+                     if starters[name].get(f) != t and len(t) > 12}
+        by_set.setdefault(name, []).append((str(path), functions))
+    return Comparison(_pairs(by_set, threshold, min_functions), left_out,
+                      sum(map(len, by_set.values())))
+
+
 def similar_pairs(folder, starter_dir=None, threshold: float = 0.9,
                   min_functions: int = 1) -> list[Pair]:
     """Pairs of submissions under ``folder`` with near-identical answers, best first."""
-    from .grade import collect
-    from .submission import read_submission, set_name_of
+    return compare(folder, starter_dir, threshold, min_functions).pairs
 
-    starter_dir = Path(starter_dir) if starter_dir else \
-        Path(__file__).resolve().parents[2] / "exercises"
-    known = sorted(p.stem for p in starter_dir.glob("*.ipynb"))
-    starters: dict[str, dict] = {}
-    by_set: dict[str, list[tuple[str, dict]]] = {}
-    for path in collect([folder]):
-        sub = read_submission(path)
-        if sub.notebook is None:
-            continue
-        name = set_name_of(sub, known)
-        if name is None:
-            continue
-        if name not in starters:
-            starters[name] = normalized_functions(_code_cells(starter_dir / f"{name}.ipynb"))
-        functions = {f: t for f, t in normalized_functions(sub.code_cells).items()
-                     if starters[name].get(f) != t and len(t) > 12}
-        by_set.setdefault(name, []).append((str(path), functions))
+
+def _pairs(by_set, threshold, min_functions) -> list[Pair]:
     pairs = []
     for name, subs in by_set.items():
         for (pa, fa), (pb, fb) in combinations(subs, 2):
@@ -159,3 +245,13 @@ def format_pairs(pairs: list[Pair]) -> str:
         lines.append(f"{p.score:.2f}  {p.a}  {p.b}  ({p.set})")
         lines += [f"      {f}: {r:.2f}" for f, r in p.functions]
     return "\n".join(lines)
+
+
+def format_comparison(comparison: Comparison) -> str:
+    """The pairs, then the submissions left out and why."""
+    text = format_pairs(comparison.pairs)
+    if comparison.left_out:
+        text += (f"\n{len(comparison.left_out)} submission(s) left out of the comparison "
+                 f"({comparison.compared} compared):")
+        text += "".join(f"\n  {path}: {why}" for path, why in comparison.left_out)
+    return text
