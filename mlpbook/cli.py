@@ -89,34 +89,91 @@ def _report_texts(args, results, limits, roster) -> dict[str, str]:
     if args.csv:
         texts["--csv"] = to_csv(results)
     if args.gradescope:
-        texts["--gradescope"] = json.dumps(gradescope_results(results[0]), indent=2,
-                                           ensure_ascii=False) + "\n"
+        texts["--gradescope"] = json.dumps(
+            gradescope_results(results[0], args.hidden_visibility or "after_due_date"),
+            indent=2, ensure_ascii=False) + "\n"
     if args.canvas:
-        texts["--canvas"], warnings = canvas_csv(results, roster)
-        for w in warnings:
-            print(f"mlpbook grade: {w}", file=sys.stderr)
+        texts["--canvas"], notes = canvas_csv(results, roster, _canvas_mapping(args),
+                                              args.keep or "latest")
+        for note in notes:
+            print(f"mlpbook grade: {note}", file=sys.stderr)
     return texts
+
+
+def _canvas_mapping(args) -> dict[str, str]:
+    """--canvas-column SET=COLUMN, repeated: {set: column header}; raises ValueError."""
+    from .grading.sets import exercise_sets
+
+    mapping = {}
+    for item in args.canvas_column or []:
+        set_name, sep, header = item.partition("=")
+        set_name, header = set_name.strip(), header.strip()
+        if not sep or not set_name or not header:
+            raise ValueError(f"--canvas-column expects SET=\"Name (ID)\", e.g. "
+                             f"04_activation_functions=\"HW4 Activation functions (5101)\"; "
+                             f"got {item!r}")
+        if set_name not in exercise_sets():
+            raise ValueError(f"--canvas-column {item!r}: unknown exercise set {set_name!r}; "
+                             f"known: {', '.join(exercise_sets())}")
+        if set_name in mapping and mapping[set_name] != header:
+            raise ValueError(f"--canvas-column gives {set_name} two columns: "
+                             f"{mapping[set_name]!r} and {header!r}")
+        mapping[set_name] = header
+    return mapping
+
+
+def _canvas_plan(args, files, roster) -> None:
+    """Refuse, before grading, a Canvas column plan that cannot be written (an unknown mapped
+    column, a set matching several assignment columns); raises ValueError."""
+    from .grading.exports import canvas_columns
+    from .grading.sets import exercise_sets
+    from .grading.submission import read_submission, set_name_of
+
+    known = list(exercise_sets())
+    sets = set()
+    for f in files:
+        try:
+            name = args.set or set_name_of(read_submission(f), known)
+        except OSError:
+            continue
+        if name:
+            sets.add(name)
+    canvas_columns(sets, roster, _canvas_mapping(args))
 
 
 def cmd_grade(args) -> int:
     from .grading.exports import read_roster
     from .grading.grade import ReportFile, collect, grade_paths
     from .grading.isolation import describe
+    from .grading.questions import KEY_VARIABLE, grading_key
     from .grading.runner import Limits, protections
-    from .grading.sets import exercise_sets
 
+    try:
+        from .grading.grade import exercise_sets
+
+        exercise_sets()
+    except RuntimeError as exc:
+        print(f"mlpbook grade: {exc}", file=sys.stderr)
+        return 2
     if args.set is not None and args.set not in exercise_sets():
         print(f"mlpbook grade: unknown exercise set {args.set!r}; known: "
               f"{', '.join(exercise_sets())}", file=sys.stderr)
         return 2
-    if args.roster and not args.canvas:
-        print("mlpbook grade: --roster is read only with --canvas", file=sys.stderr)
+    for given, flag in ((args.roster, "--roster"), (args.canvas_column, "--canvas-column"),
+                        (args.keep, "--keep")):
+        if given and not args.canvas:
+            print(f"mlpbook grade: {flag} is read only with --canvas", file=sys.stderr)
+            return 2
+    if args.hidden_visibility and not args.gradescope:
+        print("mlpbook grade: --hidden-visibility is read only with --gradescope",
+              file=sys.stderr)
         return 2
     limits = Limits(timeout=args.timeout, reserve=args.reserve, memory_mb=args.memory)
     start = time.perf_counter()
     reports = {}
     try:
-        clash = _output_clash(args, collect(args.paths))
+        files = collect(args.paths)
+        clash = _output_clash(args, files)
         if clash:
             print(f"mlpbook grade: {clash}", file=sys.stderr)
             return 2
@@ -125,6 +182,12 @@ def cmd_grade(args) -> int:
         except (OSError, ValueError) as exc:
             print(f"mlpbook grade: --roster: {exc}", file=sys.stderr)
             return 2
+        if args.canvas:
+            try:
+                _canvas_plan(args, files, roster)
+            except ValueError as exc:
+                print(f"mlpbook grade: {exc}", file=sys.stderr)
+                return 2
         for flag, out in _outputs(args):
             if flag == "--gradescope":  # Gradescope's results/ folder may not exist yet
                 out.parent.mkdir(parents=True, exist_ok=True)
@@ -135,6 +198,10 @@ def cmd_grade(args) -> int:
                       file=sys.stderr)
                 return 2
         print(describe(protections(limits)), file=sys.stderr)
+        if not grading_key():
+            print(f"mlpbook grade: {KEY_VARIABLE} is not set: the hidden cases are the ones anyone "
+                  "with the instructor's package can draw; set it to a secret of yours",
+                  file=sys.stderr)
         results = grade_paths(args.paths, args.set, limits, jobs=args.jobs)
         if not results:
             print("mlpbook grade: no notebooks found", file=sys.stderr)
@@ -172,15 +239,11 @@ def cmd_exercises(args) -> int:
     from .exercises import check_exercises, generate_exercises
 
     if args.action == "gradescope":
-        from .grading.exports import autograder_zip
-
-        if not args.out or not args.out.endswith(".zip"):
-            print("mlpbook exercises gradescope: give the zip file to write (OUT.zip)",
-                  file=sys.stderr)
-            return 2
-        path = autograder_zip(args.out, args.set, args.timeout)
-        print(f"wrote {path}: upload it as the assignment's autograder")
-        return 0
+        return _gradescope_zip(args)
+    if args.key_file or args.hidden_visibility:
+        print(f"mlpbook exercises {args.action}: --key-file and --hidden-visibility are for "
+              "gradescope", file=sys.stderr)
+        return 2
     solutions = Path(args.solutions)
     if not any(solutions.glob("*.ipynb")):
         where = "is not a directory" if not solutions.is_dir() else "holds no notebooks"
@@ -216,6 +279,40 @@ def cmd_exercises(args) -> int:
     return 0
 
 
+def _gradescope_zip(args) -> int:
+    from .grading.exports import autograder_zip, grading_key_for
+    from .grading.sets import exercise_sets
+
+    where = "mlpbook exercises gradescope"
+    if not args.out or not args.out.endswith(".zip"):
+        print(f"{where}: give the zip file to write (OUT.zip)", file=sys.stderr)
+        return 2
+    if args.set not in exercise_sets():
+        given = f"got {args.set!r}" if args.set else "none was given"
+        print(f"{where}: --set NAME is required: the autograder grades one exercise set, that "
+              f"of the assignment; expected one of {', '.join(exercise_sets())}; {given}",
+              file=sys.stderr)
+        return 2
+    try:
+        key = grading_key_for(args.out, args.key_file)
+        path = autograder_zip(args.out, args.set, args.timeout,
+                              args.hidden_visibility or "after_due_date", key)
+    except (OSError, ValueError) as exc:
+        print(f"{where}: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {path} for exercise set {args.set}: upload it as the assignment's autograder")
+    if key.new_file is not None:
+        print(f"grading key: a new random key, kept in {key.new_file} (readable by you only) and "
+              "in the zip; keep it to draw the same hidden cases when you grade yourself "
+              f"(MLPBOOK_GRADING_KEY=\"$(cat {key.new_file})\" mlpbook grade ...), or pass it "
+              "again with --key-file")
+    else:
+        print(f"grading key: from {key.source}, now also in the zip")
+    print(f"scored tests: visibility {args.hidden_visibility or 'after_due_date'}; the public "
+          "cases' results are visible at once")
+    return 0
+
+
 def cmd_report(args) -> int:
     from .grading.report import class_report, format_report, load_results, plot_report
 
@@ -234,12 +331,16 @@ def cmd_report(args) -> int:
 
 
 def cmd_similarity(args) -> int:
-    from .grading.similarity import format_pairs, similar_pairs
+    from .grading.similarity import compare, format_comparison
 
     if not Path(args.folder).is_dir():
         print(f"mlpbook similarity: no such folder: {args.folder}", file=sys.stderr)
         return 2
-    print(format_pairs(similar_pairs(args.folder, args.exercises, args.threshold)))
+    if args.exercises is not None and not Path(args.exercises).is_dir():
+        print(f"mlpbook similarity: --exercises {args.exercises} is not a folder; expected the "
+              "folder of the exercise notebooks (or leave --exercises out)", file=sys.stderr)
+        return 2
+    print(format_comparison(compare(args.folder, args.exercises, args.threshold)))
     return 0
 
 
@@ -309,8 +410,25 @@ def build_parser() -> argparse.ArgumentParser:
                        "the one submission graded to F")
     grade.add_argument("--canvas", metavar="F", help="write a Canvas gradebook import CSV to F "
                        "(one row per student, one column per exercise set)")
-    grade.add_argument("--roster", metavar="CSV", help="with --canvas: the students (a Canvas "
-                       "gradebook export); by default they are read from the file names")
+    grade.add_argument("--roster", metavar="CSV", help="with --canvas: the students and the "
+                       "assignment columns (a Canvas gradebook export); by default the students "
+                       "are read from the file names")
+    grade.add_argument("--canvas-column", action="append", metavar="SET=COLUMN",
+                       help="with --canvas: write exercise set SET into the existing assignment "
+                       "column COLUMN, its header in the gradebook export ('Name (ID)', e.g. "
+                       "04_activation_functions=\"HW4 Activation functions (5101)\"); "
+                       "repeatable. Unmapped sets go to the one assignment column of --roster "
+                       "whose name matches the set's topic, else to a new column named after "
+                       "the set")
+    grade.add_argument("--keep", choices=["latest", "highest"], default=None,
+                       help="with --canvas: which of several submissions of one student for "
+                       "one set counts: the latest (default: by Canvas submission id, then "
+                       "resubmission number -1, -2, then modification time) or the highest "
+                       "score; the files set aside are listed")
+    grade.add_argument("--hidden-visibility", default=None,
+                       choices=["visible", "hidden", "after_due_date", "after_published"],
+                       help="with --gradescope: when students see the scored tests (default "
+                       "after_due_date); the public cases' tests are always visible")
     grade.set_defaults(func=cmd_grade)
 
     exercises = commands.add_parser(
@@ -318,14 +436,23 @@ def build_parser() -> argparse.ArgumentParser:
         description="generate: write exercises/ from solutions/ (solution blocks replaced by "
         "stubs, outputs cleared). check: exit 1 when exercises/ is stale or contains solution "
         "text. release OUT: write the student bundle (exercise notebooks, their data, a "
-        "README; no solutions, no references) into the folder OUT. gradescope OUT.zip: write "
-        "the autograder to upload to Gradescope (setup.sh, run_autograder, this package as a "
-        "wheel).")
+        "README; no solutions, no references) into the folder OUT. gradescope OUT.zip --set "
+        "NAME: write the autograder of one exercise set to upload to Gradescope (setup.sh, "
+        "which installs this package as a wheel into a venv of its own, run_autograder, the "
+        "wheel and the grading key).")
     exercises.add_argument("action", choices=["generate", "check", "release", "gradescope"])
     exercises.add_argument("out", nargs="?", metavar="OUT", help="release: a new folder; "
                            "gradescope: the zip file")
-    exercises.add_argument("--set", metavar="NAME", help="gradescope: the exercise set of the "
-                           "assignment (by default read from the submitted notebook)")
+    exercises.add_argument("--set", metavar="NAME", help="gradescope (required): the exercise "
+                           "set of the assignment; a notebook of another set scores 0")
+    exercises.add_argument("--hidden-visibility", default=None,
+                           choices=["visible", "hidden", "after_due_date", "after_published"],
+                           help="gradescope: when students see the scored tests, whose points "
+                           "depend on the hidden cases (default after_due_date); the tests of "
+                           "the public cases, as check() runs them, are visible at once")
+    exercises.add_argument("--key-file", metavar="F", help="gradescope: the grading key to put "
+                           "in the zip (default: MLPBOOK_GRADING_KEY, else a new random key "
+                           "kept in OUT.zip.key, mode 0600)")
     exercises.add_argument("--timeout", type=_positive_float, default=10.0, metavar="S",
                            help="gradescope: the grader's --timeout (default 10)")
     exercises.add_argument("--solutions", default="solutions", metavar="DIR")
@@ -346,13 +473,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compare the functions of every two submissions of the same exercise set "
         "after normalisation (names, comments, docstrings and formatting removed with ast; "
         "the exercise's starter code left out) and list the pairs that match, with the "
-        "matching functions and a score.")
+        "matching functions and a score, then the submissions left out of the comparison and "
+        "why (not a notebook, or no way to tell its exercise set).")
     similarity.add_argument("folder", metavar="FOLDER")
     similarity.add_argument("--threshold", type=float, default=0.9, metavar="R",
                             help="similarity ratio of a matching function (default 0.9)")
     similarity.add_argument("--exercises", default=None, metavar="DIR",
-                            help="the exercise notebooks whose starter code is left out "
-                            "(default: exercises/ beside the package)")
+                            help="the exercise notebooks whose starter code is left out, besides "
+                            "the stubs every exercise starts from (default: exercises/ beside "
+                            "the package, when the package runs from a checkout)")
     similarity.set_defaults(func=cmd_similarity)
 
     refresh = commands.add_parser(
