@@ -224,19 +224,24 @@ def cmd_grade(args) -> int:
         for q in r["questions"]:
             counts[q["status"]] = counts.get(q["status"], 0) + 1
         summary = ", ".join(f"{n} {s}" for s, n in counts.items())
-        print(f"{r['score']:>3}/{r['max_score']:<3} {r['submission']}  {summary}")
+        print(f"{r['score']:>3g}/{r['max_score']:<3} {r['submission']}  {summary}")
         if r["error"]:
             print(f"        {r['error']}")
-        if args.verbose:
-            for q in r["questions"]:
-                print(f"        {q['id']:<34} {q['status']:<8} {q['points']}/{q['max_points']}")
+        for e in r.get("cell_errors", []):
+            print(f"        cell {e['cell'] + 1} ({e['first_line']}): {e['error']}")
+        for q in r["questions"]:
+            if args.verbose or (q["status"] != "passed" and
+                                not q["message"].startswith("not attempted")):
+                print(f"        {q['id']:<34} {q['status']:<8} {q['points']:g}/{q['max_points']}")
+                if q["status"] != "passed":
+                    print(f"          {q['message'].splitlines()[0][:160]}")
     print(f"graded {len(results)} submission(s) in {time.perf_counter() - start:.1f} s",
           file=sys.stderr)
     return 0
 
 
 def cmd_exercises(args) -> int:
-    from .exercises import check_exercises, generate_exercises
+    from .grading.exercises import check_exercises, generate_exercises
 
     if args.action == "gradescope":
         return _gradescope_zip(args)
@@ -345,7 +350,7 @@ def cmd_similarity(args) -> int:
 
 
 def cmd_refresh(args) -> int:
-    from .notebooks import refresh
+    from .tools.notebooks import refresh
 
     for path in args.paths:
         try:
@@ -359,7 +364,7 @@ def cmd_refresh(args) -> int:
 
 def cmd_site(args) -> int:
     try:
-        from .site import build
+        from .tools.site import build
     except ImportError as exc:  # Sphinx and its extensions are an optional extra
         print(f"mlpbook site: {exc.name} is not installed; install the site extra: "
               'python -m pip install -e ".[site]"', file=sys.stderr)

@@ -15,6 +15,7 @@ feedback: the grade comes from ``mlpbook grade``, which ignores these cells.
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 from . import calling, wire
@@ -28,6 +29,36 @@ GRADING = False
 TIMEOUT = calling.DEFAULT_TIMEOUT
 
 SYMBOL = {"passed": "✓", "missing": "·"}
+
+#: In a notebook kernel: {name: whether the cell that last defined it ran without an error}.
+_defined_ok: dict[str, bool] = {}
+
+
+def _track_cells() -> None:
+    """In IPython, note after every cell which names it defines and whether it raised, so that
+    ``check`` can say when it is testing a definition older than the cell on screen."""
+    shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
+    if shell is None or getattr(shell, "_mlpbook_tracked", False):
+        return
+    from .submission import defined_names
+
+    def after(result) -> None:
+        source = getattr(result.info, "raw_cell", "") or ""
+        names = defined_names([source]) | set(re.findall(r"^\s*def\s+(\w+)", source, re.M))
+        for name in names:
+            _defined_ok[name] = bool(result.success)
+
+    shell.events.register("post_run_cell", after)
+    shell._mlpbook_tracked = True
+
+
+def stale_warning(name: str) -> str | None:
+    """What to tell the student when the cell that last defined ``name`` failed."""
+    if _defined_ok.get(name, True):
+        return None
+    return (f"! the cell that defines {name} raised an error when you last ran it, so this "
+            "checks the definition from before. Fix that cell and run it again (and before "
+            "you submit: Restart the kernel and Run All Cells).")
 
 
 def verdict_for(question: Question, namespace: dict, cases: list | None = None,
@@ -73,6 +104,9 @@ def check(question_id: str, namespace: dict | None = None) -> None:
     if namespace is None:
         namespace = sys._getframe(1).f_globals
     v = verdict_for(question, namespace, public.cases, public.expected)
+    warning = stale_warning(question.name)
+    if warning:
+        print(warning)
     score = f"({v.points}/{question.points} point{'s' if question.points != 1 else ''})"
     symbol = SYMBOL.get(v.status, "✗")
     if v.status == "passed":
@@ -82,3 +116,6 @@ def check(question_id: str, namespace: dict | None = None) -> None:
     else:
         lines = "\n".join("  " + line for line in v.message.splitlines())
         print(f"{symbol} {question.id}: {v.status} {score}\n{lines}")
+
+
+_track_cells()

@@ -17,6 +17,7 @@ import csv
 import io
 import json
 import os
+import re
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,7 +26,7 @@ from .. import __version__
 from .calling import CaseGroups, judge_groups
 from .questions import ExerciseSet, Question, Verdict, grading_key
 from .runner import Limits, SandboxError, protections, run_submission
-from .submission import read_submission, set_name_of
+from .submission import defined_names, read_submission, set_name_of
 
 __all__ = ["collect", "grade_one", "grade_paths", "to_json", "to_csv", "ReportFile",
            "case_groups", "exercise_sets"]
@@ -74,6 +75,28 @@ def collect(paths) -> list[Path]:
 def _first_line(source: str) -> str:
     line = next((s.strip() for s in source.splitlines() if s.strip()), "")
     return line if len(line) <= 60 else line[:57] + "..."
+
+
+def _honest(question: Question, verdicts: tuple, sub, cell_errors: dict[int, str]) -> tuple:
+    """A question "not attempted" because its function was never defined, where the cell that
+    defines it failed, is that cell's error (or timeout), with the cell's own message."""
+    overall = verdicts[0]
+    if overall.status != "missing" or "NotImplementedError" in overall.message:
+        return verdicts
+    mention = re.compile(rf"^\s*(def|class)\s+{re.escape(question.name)}\b|"
+                         rf"^\s*{re.escape(question.name)}\s*=", re.M)
+    defining = [i for i, src in enumerate(sub.code_cells)  # a cell that does not parse
+                if question.name in defined_names([src]) or mention.search(src)]  # defines none
+    failed = [i for i in defining if i in cell_errors]
+    if not failed:
+        return verdicts
+    i = failed[-1]
+    error = cell_errors[i]
+    status = "timeout" if error.startswith(("timeout", "not finished")) else "error"
+    where = f"the cell that defines {question.name} (cell {sub.code_positions[i] + 1}: " \
+            f"{_first_line(sub.code_cells[i])})"
+    return Verdict(status, 0, f"{error}\nin {where}; {question.name} was never defined"), \
+        None, None
 
 
 def _group(v: Verdict | None) -> dict | None:
@@ -131,7 +154,8 @@ def grade_one(path, set_name: str | None = None, limits: Limits | None = None) -
             verdicts = {q.id: (Verdict("error", 0, str(exc)), None, None)
                         for q in exercise_set.questions}
         else:
-            verdicts = {q.id: judge_groups(q, run.answers[q.id], groups[q.id])
+            verdicts = {q.id: _honest(q, judge_groups(q, run.answers[q.id], groups[q.id]),
+                                      sub, run.cell_errors)
                         for q in exercise_set.questions}
             result["cell_errors"] = [
                 {"cell": sub.code_positions[i], "first_line": _first_line(sub.code_cells[i]),

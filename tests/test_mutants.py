@@ -1,0 +1,28 @@
+"""Every typical mistake of tests/mutants/ fails at least one case of its question; the
+mutation score of each exercise set is printed (``pytest -s tests/test_mutants.py``)."""
+
+import pytest
+from mutation import mutants, verdict
+
+from mlpbook.grading import exercise_sets
+
+MUTANTS = mutants()
+
+
+@pytest.mark.parametrize("qid, name", [(q, n) for q, table in sorted(MUTANTS.items())
+                                       for n in table])
+def test_the_mistake_fails_a_case(qid, name):
+    v = verdict(qid, MUTANTS[qid][name])
+    assert v.status != "passed", f"{qid}: the mistake '{name}' passes every case"
+
+
+def test_every_question_has_mutants_and_the_scores():
+    lines = []
+    for stem, s in exercise_sets().items():
+        ids = [q.id for q in s.questions]
+        missing = [i for i in ids if not MUTANTS.get(i)]
+        assert not missing, f"questions without mutants: {missing}"
+        n = sum(len(MUTANTS[i]) for i in ids)
+        killed = sum(verdict(i, f).status != "passed" for i in ids for f in MUTANTS[i].values())
+        lines.append(f"{stem}: {killed}/{n} mutants killed")
+    print("\n".join(lines))
