@@ -146,7 +146,7 @@ def cmd_grade(args) -> int:
     from .grading.grade import ReportFile, collect, grade_paths
     from .grading.isolation import describe
     from .grading.questions import KEY_VARIABLE, grading_key
-    from .grading.runner import Limits, protections
+    from .grading.runner import Limits, SandboxError, protections
 
     try:
         from .grading.grade import exercise_sets
@@ -197,7 +197,11 @@ def cmd_grade(args) -> int:
                 print(f"mlpbook grade: cannot write {flag} {out}: {exc.strerror}",
                       file=sys.stderr)
                 return 2
-        print(describe(protections(limits)), file=sys.stderr)
+        try:
+            print(describe(protections(limits)), file=sys.stderr)
+        except SandboxError as exc:
+            print(f"mlpbook grade: {exc}", file=sys.stderr)
+            return 2
         if not grading_key():
             print(f"mlpbook grade: {KEY_VARIABLE} is not set: the hidden cases are the ones anyone "
                   "with the instructor's package can draw; set it to a secret of yours",

@@ -3,10 +3,12 @@ modules in the user's virtual environment, home directory and every ``sys.path``
 nothing for later runs, and ``mlpbook grade`` says which protections it could not set up.
 
 The grader runs from a fresh virtual environment that the user owns (so its site-packages is
-writable by the user, as in a real one). Run as root (as in CI), the test makes that user: an id
-without an account, in a private mount namespace where the directories above the interpreter
-that others may not enter (/root, say) are covered by an empty, enterable directory holding only
-the way to the interpreter. Run as an ordinary user, it is that user."""
+writable by the user, as in a real one), with a copy of the package in the user's own tree (the
+checkout may lie in a folder the user may not enter, as under /root). Run as root (as in CI), the
+test makes that user: an id without an account, in a private mount namespace where the
+directories above the interpreter (and the environment running the tests) that others may not
+enter (/root, say) are covered by an empty, enterable directory holding only the way to them.
+Run as an ordinary user, it is that user."""
 
 import json
 import os
@@ -14,22 +16,26 @@ import shutil
 import stat
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from pathlib import Path
 
 import pytest
 
+import mlpbook
+
 ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = Path(mlpbook.__file__).resolve().parent  # the checkout's, or the installed wheel's
 FIXTURE = ROOT / "tests" / "fixtures" / "submissions" / "startup_files.ipynb"
 SOLUTION = ROOT / "solutions" / "01_perceptron_to_logistic_regression.ipynb"
 HOOKS = ("json.py", "numpy.py", "sitecustomize.py", "usercustomize.py", "mlpbook-hostile.pth")
 SET = "01_perceptron_to_logistic_regression"
 
-# Run as root in a new mount namespace: make the interpreter reachable for the user, become the
-# user, run the command.
+# Run as root in a new mount namespace: make the given folders (the interpreter, the
+# environment running the tests) reachable for the user, become the user, run the command.
 AS_USER = r'''
-import os, sys, tempfile
-uid, argv = int(sys.argv[1]), sys.argv[2:]
+import json, os, sys, tempfile
+uid, reach, argv = int(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3:]
 libc = __import__("ctypes").CDLL(None, use_errno=True)
 
 def mount(source, target, fstype, flags, data=None):
@@ -38,23 +44,30 @@ def mount(source, target, fstype, flags, data=None):
         raise OSError(__import__("ctypes").get_errno(), f"mount {target}")
 
 mount(None, "/", None, 16384 | (1 << 18))  # MS_REC | MS_PRIVATE
-path = os.path.realpath(sys.base_prefix)
-parts = path.strip("/").split("/")
-for i in range(len(parts) - 1):
-    d, child = "/" + "/".join(parts[:i]), parts[i]
-    d = os.path.join(d, child)
-    if os.stat(d).st_mode & 0o001:
-        continue
-    stage = tempfile.mkdtemp()
-    mount(os.path.join(d, parts[i + 1]), stage, None, 4096 | 16384)  # MS_BIND | MS_REC
+needed = {}  # folder others may not enter: {the names in it on the way to a folder to reach}
+for path in reach:
+    parts = os.path.realpath(path).strip("/").split("/")
+    for i in range(len(parts) - 1):
+        d = "/" + "/".join(parts[:i + 1])
+        if not os.stat(d).st_mode & 0o001:
+            needed.setdefault(d, set()).add(parts[i + 1])
+for d in sorted(needed, key=len):  # outer ones first: an inner one is reached through them
+    stages = {}
+    for child in needed[d]:
+        stages[child] = tempfile.mkdtemp()
+        mount(os.path.join(d, child), stages[child], None, 4096 | 16384)  # MS_BIND | MS_REC
     mount("tmpfs", d, "tmpfs", 0, "mode=0755")
-    os.mkdir(os.path.join(d, parts[i + 1]))
-    mount(stage, os.path.join(d, parts[i + 1]), None, 8192)  # MS_MOVE
+    for child, stage in stages.items():
+        os.mkdir(os.path.join(d, child))
+        mount(stage, os.path.join(d, child), None, 8192)  # MS_MOVE
 os.setgroups([])
 os.setresgid(uid, uid, uid)
 os.setresuid(uid, uid, uid)
 os.execve(argv[0], argv, {k: v for k, v in os.environ.items()})
 '''
+#: What the user's Python reads of the environment running the tests (the package's
+#: dependencies; a venv's own site-packages when the tests run in one, as under nox).
+PARENT_SITE = sorted({sysconfig.get_paths()[k] for k in ("purelib", "platlib")})
 
 
 @pytest.fixture(scope="module")
@@ -65,39 +78,56 @@ def user_env():
     uid = os.getuid()
     if uid == 0:
         uid = 0x60000000 + os.getpid()
-    venv, home, reports, batch = (top / n for n in ("venv", "home", "reports", "batch"))
+    venv, home, reports, batch, src, solutions = (
+        top / n for n in ("venv", "home", "reports", "batch", "src", "solutions"))
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages",
                     str(venv)], check=True, timeout=120)
-    for d in (home, reports, batch):
+    for d in (home, reports, batch, solutions):
         d.mkdir()
     shutil.copy(FIXTURE, batch)
+    shutil.copy(SOLUTION, solutions)
+    # the package as an installation holds it (no tests, no solutions beside it)
+    shutil.copytree(PACKAGE, src / "mlpbook",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     site = next(venv.glob("lib/python*/site-packages"))
+    if sys.prefix != sys.base_prefix:  # (--system-site-packages gives the base's, not these)
+        (site / "parent-environment.pth").write_text("".join(f"{p}\n" for p in PARENT_SITE))
     notebook = batch / FIXTURE.name
     notebook.write_text(notebook.read_text().replace(
         'MARKER = \\"\\"', "MARKER = " + json.dumps(repr(str(top / "marker")))[1:-1]).replace(
         "EXTRA = []", "EXTRA = " + json.dumps(repr([str(site), str(home)]))[1:-1]))
-    if os.getuid() == 0:
-        for p in [top, *top.rglob("*")]:
+    for p in [top, *top.rglob("*")]:
+        if not p.is_symlink():  # (the venv's links lead to the interpreter: left alone)
+            p.chmod(0o755 if p.is_dir() or p.stat().st_mode & stat.S_IXUSR else 0o644)
+        if os.getuid() == 0:
             os.chown(p, uid, uid, follow_symlinks=False)
     try:
         yield {"uid": uid, "venv": venv, "home": home, "reports": reports, "batch": batch,
-               "site": site, "marker": top / "marker"}
+               "site": site, "marker": top / "marker", "src": src,
+               "solution": solutions / SOLUTION.name}
     finally:
         shutil.rmtree(top)
+
+
+def as_user(env, arguments, **extra) -> subprocess.CompletedProcess:
+    """Run the user's Python with ``arguments``, as the user, with the copy of the package."""
+    command = [str(env["venv"] / "bin" / "python"), *arguments]
+    variables = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(env["home"]),
+                 "PYTHONPATH": str(env["src"]), **extra}
+    if os.getuid() == 0:
+        reach = [sys.base_prefix, sys.prefix, *PARENT_SITE]
+        command = ["unshare", "--mount", sys.executable, "-c", AS_USER, str(env["uid"]),
+                   json.dumps(reach), *command]
+    return subprocess.run(command, env=variables, capture_output=True, text=True, timeout=300,
+                          cwd=env["home"])  # (python -m and -c put the working directory first)
 
 
 def grade_as_user(env, paths, **extra) -> tuple[int, str, dict]:
     out = env["reports"] / "r.json"
     if out.exists():
         out.unlink()
-    command = [str(env["venv"] / "bin" / "python"), "-m", "mlpbook.cli", "grade", *map(str, paths),
-               "--set", SET, "--timeout", "5", "--json", str(out)]
-    variables = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(env["home"]),
-                 "PYTHONPATH": str(ROOT), **extra}
-    if os.getuid() == 0:
-        command = ["unshare", "--mount", sys.executable, "-c", AS_USER, str(env["uid"]),
-                   *command]
-    proc = subprocess.run(command, env=variables, capture_output=True, text=True, timeout=300)
+    proc = as_user(env, ["-m", "mlpbook.cli", "grade", *map(str, paths), "--set", SET,
+                         "--timeout", "5", "--json", str(out)], **extra)
     report = json.loads(out.read_text()) if out.exists() else {}
     return proc.returncode, proc.stderr, report
 
@@ -113,6 +143,10 @@ def test_the_user_is_ordinary_and_owns_its_environment(user_env):
     assert user_env["uid"] != 0
     assert user_env["site"].stat().st_uid == user_env["uid"]
     assert user_env["site"].stat().st_mode & stat.S_IWUSR
+    proc = as_user(user_env, ["-c", "import os, mlpbook; print(os.getuid(), mlpbook.__file__)"])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [str(user_env["uid"]),
+                                   str(user_env["src"] / "mlpbook" / "__init__.py")]
 
 
 def test_nothing_a_submission_writes_changes_a_later_run(user_env):
@@ -133,9 +167,9 @@ def test_nothing_a_submission_writes_changes_a_later_run(user_env):
                        "memory budget for all its processes (no cgroup: not root; 1024 MB per "
                        "process, no process limit)")
     # a later run: the solution scores full marks
-    code, err, report = grade_as_user(user_env, [SOLUTION])
+    code, err, report = grade_as_user(user_env, [user_env["solution"]])
     assert code == 0, err
-    assert report["submissions"][0]["score"] == 11
+    assert report["submissions"][0]["score"] == 13
 
 
 def test_without_namespaces_the_grader_says_what_is_not_protected(user_env):
@@ -149,7 +183,9 @@ def test_without_namespaces_the_grader_says_what_is_not_protected(user_env):
         missing = line.split(" | not active: ")[1]
         assert "a file system of its own (a submission may read and write what its user may" \
             in missing
-        assert f"a read-only sys.path ({user_env['site']}" in missing
+        assert "a read-only sys.path (" in missing, missing
+        listed = missing.split("a read-only sys.path (")[1].split(" is writable)")[0]
+        assert str(user_env["site"]) in listed.split(", "), listed
         assert str(user_env["site"]) in report["sandbox"]["protections"]["writable_path"]
         written = user_env["marker"].read_text().split() if user_env["marker"].exists() else []
         assert "0" not in written

@@ -370,6 +370,12 @@ def judge_groups(question: Question, found: Answer, groups: CaseGroups
             public, hidden
     worst = public if public.status != "passed" else hidden
     n, m = len(groups.public), len(groups.hidden)
-    points = round((public.points * n + hidden.points * m) / (n + m), 2) \
+    points = _whole((public.points * n + hidden.points * m) / (n + m)) \
         if question.credit != "all" else 0
     return Verdict(worst.status, points, worst.message), public, hidden
+
+
+def _whole(points: float) -> float:
+    """Points rounded to hundredths, as an int when whole (0, not 0.0, in the reports)."""
+    points = round(points, 2)
+    return int(points) if points == int(points) else points

@@ -7,7 +7,9 @@ What a sandbox gets (each start, and each restart, gets all of it afresh):
   site-packages, no ``.pth`` or ``sitecustomize`` file, no bytecode written, and ``sys.path``
   set explicitly to the package and the interpreter's own directories (never the working
   directory); it starts in a fresh, empty directory owned by the grader, with an environment of
-  its own (none of the grader's variables but a few such as ``PATH`` and ``LANG``).
+  its own (none of the grader's variables but a few such as ``PATH`` and ``LANG``). Of an
+  installation (site-packages, a venv) the sandbox gets the packages beside this one (NumPy);
+  of a source checkout, only the package (:func:`sandbox_path`, :func:`shown_paths`).
 - **Namespaces** (:func:`namespace_prefix`, where ``unshare`` works): private PID, network, IPC
   and mount namespaces (with a user namespace when the grader is not root). The sandbox then
   builds a new root for itself (:func:`mlpbook.grading.privileges.new_root`): it sees only the
@@ -15,6 +17,12 @@ What a sandbox gets (each start, and each restart, gets all of it afresh):
   ``/dev/shm``; its shared memory, message queues and files vanish with it.
 - **A user id of its own** when the grader runs as root (:func:`sandbox_ids`), so it can change
   nothing the grader or another sandbox owns, and every process of that id is killed at the end.
+  That id may read only what everyone may: before a start the grader checks that it can read
+  the package and every directory of its ``sys.path`` and otherwise refuses, naming the fix
+  (:func:`readable_by_sandboxes`). Where such a directory lies below a private folder (an
+  interpreter or a checkout under ``/root``), a sandbox with a new root sees it anyway (the new
+  root's folders are open); one without opens it while it is still root and imports through
+  that open directory (:func:`behind_private_folders`).
 - **A cgroup** when the grader runs as root and the machine has a memory controller it may use
   (:func:`make_cgroup`, v2 or v1): one memory budget and one process limit for all its processes
   together, and exact CPU accounting. Without one, a process limit is set instead, small enough
@@ -33,6 +41,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -47,9 +56,9 @@ from pathlib import Path
 __all__ = ["UID_BASE", "SLOTS", "SandboxError", "own_uid", "namespace_prefix", "sandbox_ids",
            "lease_slot", "Cgroup", "make_cgroup", "cgroup_support", "memory_plan",
            "kill_all_of", "tree_cpu_seconds", "Meter", "remove_ipc_of", "remove_files_of",
-           "python_command", "sandbox_path", "child_env", "namespace_ids", "Started",
-           "sandbox_process",
-           "describe"]
+           "python_command", "sandbox_path", "shown_paths", "behind_private_folders",
+           "unreadable_by_sandboxes", "readable_by_sandboxes", "child_env", "namespace_ids",
+           "Started", "sandbox_process", "describe"]
 
 #: First user/group id of the sandboxes of a grader running as root (override with the
 #: environment variable MLPBOOK_GRADER_UID_BASE). The ids up to UID_BASE + SLOTS * pid_max
@@ -63,8 +72,26 @@ FALLBACK_PROCESSES = 2
 #: World-writable directories cleaned of a sandbox's files when it had no mount namespace.
 SHARED_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 _NAMESPACES = ("pid", "net", "ipc", "mnt", "user")
-_BOOT = ("import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
-         "from mlpbook.grading.sandbox import main; main()")
+# The sandbox's first lines, run as root where the grader is root. Entries of sys.path that a
+# private folder above them hides from the sandbox's own id are opened now and used through
+# /proc/self/fd from then on (by sys.path and by every package loaded so far), so that what the
+# sandbox imports after the drop of its privileges is found where it was found before.
+_BOOT = """import json, os, sys
+path, via = json.loads(sys.argv[1]), {}
+for p in sorted(json.loads(sys.argv[2]), key=len, reverse=True):
+    via[p] = "/proc/self/fd/%d" % os.open(p, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+def moved(p):
+    for h, v in via.items():
+        if p == h or p.startswith(h + "/"):
+            return v + p[len(h):]
+    return p
+sys.path[:] = [moved(p) for p in path]
+for m in list(sys.modules.values()):
+    if type(getattr(m, "__path__", None)) is list:
+        m.__path__[:] = [moved(p) for p in m.__path__]
+sys.path_importer_cache.clear()
+from mlpbook.grading.sandbox import main
+main()"""
 
 
 def _sigkill(pids) -> None:
@@ -509,32 +536,133 @@ def _package_root() -> str:
     return str(Path(__file__).resolve().parents[2])  # the directory holding mlpbook/
 
 
+def _inside(p: str, d: str) -> bool:
+    return p == d or p.startswith(d.rstrip(os.sep) + os.sep)
+
+
+#: Files that mark the directory holding the package as a source checkout (whose tests and
+#: solutions the sandbox must not see), not an installation (site-packages, a --target folder).
+CHECKOUT_MARKS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+
+
+def _checkout() -> str | None:
+    """The source checkout holding this package (an editable install or PYTHONPATH), or None
+    when the package is installed (then the directory holding it is site-packages or the like,
+    whose other packages the sandbox needs)."""
+    root = _package_root()
+    prefixes = {sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix}
+    if any(_inside(root, os.path.realpath(d)) or _inside(root, d) for d in prefixes):
+        return None
+    return root if any(os.path.lexists(os.path.join(root, m)) for m in CHECKOUT_MARKS) else None
+
+
 def sandbox_path() -> list[str]:
     """The sandbox's ``sys.path``: the directory holding this package, then the grader's own
     ``sys.path`` without the working directory and without the rest of a source checkout
     holding the package (its tests, say; an interpreter's directories inside it stay)."""
-    root = _package_root()
+    root, checkout = _package_root(), _checkout()
     cwd = os.getcwd()
     prefixes = {sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix}
-
-    def inside(p, d):
-        return p == d or p.startswith(d.rstrip(os.sep) + os.sep)
-
     out = [root]
     for p in sys.path:
         if not p or not os.path.isabs(p) or not os.path.exists(p):
             continue
         p = os.path.normpath(p)
-        if p in out or p == cwd or (inside(p, root) and not any(inside(p, d) for d in prefixes)):
+        if p in out or p == cwd or (checkout is not None and _inside(p, checkout)
+                                    and not any(_inside(p, d) for d in prefixes)):
             continue
         out.append(p)
     return out
 
 
-def python_command() -> list[str]:
-    """The isolated interpreter that runs :func:`mlpbook.grading.sandbox.main`."""
+def shown_paths(path: list[str] | None = None) -> list[str]:
+    """What a sandbox's new root shows (read-only), worked out here, where the interpreter's
+    prefixes are those of the grader (a venv's among them; the sandbox's ``python -S`` knows
+    only the base interpreter's): what Python and the sandbox read
+    (:func:`mlpbook.grading.privileges.needed_paths` for the sandbox's ``sys.path``), except
+    that of a source checkout holding the package only the package itself is shown (not its
+    tests or solutions)."""
+    from .privileges import needed_paths
+
+    package = os.path.join(_package_root(), "mlpbook")
+    found = needed_paths(package, entries=sandbox_path() if path is None else path)
+    checkout = _checkout()
+    if checkout is None:
+        return found
+    prefixes = {sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix}
+    prefixes |= {os.path.realpath(d) for d in prefixes}
+    return [p for p in found if _inside(p, package) or any(_inside(p, d) for d in prefixes)
+            or not (_inside(p, checkout) or _inside(p, os.path.realpath(checkout)))]
+
+
+def _others_may(st: os.stat_result, bits: int) -> bool:
+    """Whether a user of no group but its own (a sandbox's id) may do ``bits`` (read 4,
+    enter 1) with the file of ``st``."""
+    return st.st_mode & bits == bits
+
+
+def behind_private_folders(path: list[str]) -> list[str]:
+    """The entries of ``path`` that a sandbox under an id of its own could not reach, because a
+    directory above them is private (``/root``, a home directory of mode 0700), although they
+    are readable themselves. A sandbox without a root of its own opens them while it is still
+    root and reaches them through those open directories (see ``_BOOT``)."""
+    out = []
+    for p in path:
+        parts = Path(os.path.realpath(p)).parents
+        try:
+            if not all(_others_may(os.stat(d), 1) for d in parts):
+                out.append(p)
+        except OSError:
+            continue
+    return out
+
+
+@cache
+def unreadable_by_sandboxes(path: tuple[str, ...]) -> list[str]:
+    """What a sandbox under an id of its own could not read of what it needs: the entries of
+    ``path`` (directories it must list and enter) and every directory and file of the package.
+    Only the permissions for "others" count: that id belongs to no account and no group."""
+    out = []
+    for p in path:
+        try:
+            if os.path.isdir(p) and not _others_may(os.stat(p), 5):
+                out.append(p)
+        except OSError:
+            continue
+    package = os.path.join(_package_root(), "mlpbook")
+    for d, dirs, files in os.walk(package):
+        dirs[:] = [x for x in dirs if x != "__pycache__"]
+        for name, bits in [(d, 5), *((os.path.join(d, f), 4) for f in files)]:
+            try:
+                if not _others_may(os.stat(name), bits):
+                    out.append(name)
+            except OSError:
+                continue
+    return out
+
+
+def readable_by_sandboxes(path: list[str]) -> None:
+    """Raise :class:`SandboxError`, naming the fix, when a sandbox under an id of its own could
+    not read what it needs (see :func:`unreadable_by_sandboxes`)."""
+    found = unreadable_by_sandboxes(tuple(path))
+    if found:
+        listed = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+        package = os.path.join(_package_root(), "mlpbook")
+        fix = package if _inside(found[0], package) else found[0]
+        raise SandboxError(
+            f"the grading sandboxes cannot read {listed}: they run under an id of their own, "
+            f"which may read only what everyone may. Make it readable to everyone "
+            f"(chmod -R o+rX {shlex.quote(fix)}), or install mlpbook with pip into an "
+            "environment everyone may read")
+
+
+def python_command(hidden: list[str] | None = None) -> list[str]:
+    """The isolated interpreter that runs :func:`mlpbook.grading.sandbox.main`; it reaches the
+    entries ``hidden`` of its ``sys.path`` through directories it opens at once (see
+    :func:`behind_private_folders`)."""
     flags = ["-s", "-S", "-B"] + (["-P"] if sys.version_info >= (3, 11) else [])
-    return [sys.executable, *flags, "-c", _BOOT, json.dumps(sandbox_path())]
+    return [sys.executable, *flags, "-c", _BOOT, json.dumps(sandbox_path()),
+            json.dumps(hidden or [])]
 
 
 def child_env(home: str) -> dict:
@@ -575,6 +703,9 @@ def sandbox_process(slot: int, n: int, home: str, memory_mb: int, file_mb: int, 
     the grader's) in slot ``slot``; on leaving, kill it and remove everything it left."""
     uid = sandbox_ids(slot) if own_uid() else None
     prefix = namespace_prefix()
+    path = sandbox_path()
+    if uid is not None:
+        readable_by_sandboxes(path)
     start = os.path.join(home, f"start-{n}")  # the fresh, empty directory it starts in
     os.mkdir(start, 0o700)
     if uid is not None:
@@ -589,7 +720,8 @@ def sandbox_process(slot: int, n: int, home: str, memory_mb: int, file_mb: int, 
         if uid is not None else None
     per_process_mb, nproc = memory_plan(memory_mb, processes, cgroup is not None, uid is not None)
     setup = {"user": None if uid is None else [uid, uid], "userns": bool(prefix) and uid is None,
-             "new_root": bool(prefix), "host_ns": namespace_ids(), "workdir": workdir,
+             "new_root": bool(prefix), "shown": shown_paths(path) if prefix else [],
+             "host_ns": namespace_ids(), "workdir": workdir,
              "cgroups": cgroup.procs_files if cgroup else [],
              "cgroup": cgroup.version if cgroup else None, "memory_mb": per_process_mb,
              "tmp_mb": memory_mb, "processes": nproc, "file_mb": file_mb, "cpu_seconds": cpu_cap,
@@ -600,7 +732,9 @@ def sandbox_process(slot: int, n: int, home: str, memory_mb: int, file_mb: int, 
     try:
         with open(os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as err:
             proc = subprocess.Popen(
-                [*prefix, *python_command()], cwd=start, env=child_env(workdir or "/tmp/work"),
+                [*prefix, *python_command(
+                    behind_private_folders(path) if uid is not None and not prefix else [])],
+                cwd=start, env=child_env(workdir or "/tmp/work"),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
                 start_new_session=True)
     except BaseException:

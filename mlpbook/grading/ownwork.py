@@ -91,6 +91,7 @@ import _thread
 import gc
 import hashlib
 import itertools
+import operator
 import os
 import signal
 import sys
@@ -247,9 +248,16 @@ def check_names(names: Iterable[str]) -> None:
 # tests/test_grading_ownwork.py checks that none of them loads a global name.
 
 # structure ---------------------------------------------------------------------------------
+#: A code object's qualified name (Python 3.11 and later; before, its name, which the exact
+#: digest has anyway). A C attribute getter: no code of the answer's runs in it.
+_qualname = operator.attrgetter("co_qualname" if hasattr(types.CodeType, "co_qualname")
+                                else "co_name")
+
+
 def _digest(code, exact, sha256=hashlib.sha256, repr=repr, type=type, tuple=tuple,
             sorted=sorted, len=len, str=str, bytes=bytes, int=int, float=float, complex=complex,
-            bool=bool, frozenset=frozenset, CodeType=types.CodeType, min_units=MIN_UNITS):
+            bool=bool, frozenset=frozenset, CodeType=types.CodeType, min_units=MIN_UNITS,
+            qualname=_qualname):
     """A digest of what ``code`` does: its bytecode, constants and the names it uses, and with
     ``exact`` also its own names, file and first line (None for a structural digest of code too
     short to tell apart). Constants of other types than the builtin ones count as "?"."""
@@ -276,7 +284,7 @@ def _digest(code, exact, sha256=hashlib.sha256, repr=repr, type=type, tuple=tupl
         out = (c.co_code, c.co_argcount, c.co_posonlyargcount, c.co_kwonlyargcount, c.co_flags,
                c.co_names, tuple(const(x) for x in consts))
         if exact:
-            out += (text(c.co_name), text(c.co_qualname), text(c.co_filename), c.co_firstlineno,
+            out += (text(c.co_name), text(qualname(c)), text(c.co_filename), c.co_firstlineno,
                     c.co_varnames)
         return out
 

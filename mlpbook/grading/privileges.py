@@ -79,13 +79,13 @@ def join_cgroups(procs_files: list[str]) -> None:
             f.write(str(os.getpid()))
 
 
-def needed_paths(*extra: str) -> list[str]:
+def needed_paths(*extra: str, entries: list[str] | None = None) -> list[str]:
     """What Python and the sandbox read: the interpreter's prefixes and directory, every existing
-    ``sys.path`` entry, the directories of ``LD_LIBRARY_PATH``, and ``extra``; absolute, as given
-    and resolved."""
+    entry of ``entries`` (default ``sys.path``), the directories of ``LD_LIBRARY_PATH``, and
+    ``extra``; absolute, as given and resolved."""
     found = [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix,
              os.path.dirname(sys.executable), os.path.dirname(os.path.realpath(sys.executable)),
-             *(p for p in sys.path if p),
+             *(p for p in (sys.path if entries is None else entries) if p),
              *(p for p in os.environ.get("LD_LIBRARY_PATH", "").split(os.pathsep) if p), *extra]
     out = []
     for p in found:

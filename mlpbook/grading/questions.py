@@ -298,6 +298,7 @@ class Question:
             return Verdict("passed", self.points, f"{n}/{n} {kind}case{'s' if n != 1 else ''}")
         if self.credit != "all" and first.status == "failed":
             points = round(self.points * sum(shares) / n, 2)
+            points = int(points) if points == int(points) else points
             if points:
                 return Verdict("failed", points, f"{first.message}\n(partial credit: "
                                                  f"{points:g} of {self.points} points)")

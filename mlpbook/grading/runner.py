@@ -33,6 +33,7 @@ import json
 import os
 import secrets
 import select
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -150,11 +151,23 @@ class _Channel:
                     continue
                 if isinstance(message, dict) and isinstance(message.get("ready"), dict):
                     return message["ready"]
+                if isinstance(message, dict) and isinstance(message.get("failed"), str):
+                    failed = message["failed"][:2000]
+                    break
         except _Ended:
-            with open(self.started.stderr_path, "rb") as f:
-                detail = f.read()[-4000:].decode(errors="replace").strip()
-            raise SandboxError(f"the grading sandbox did not start: {detail or 'no message'}") \
-                from None
+            failed = ""
+        with open(self.started.stderr_path, "rb") as f:
+            detail = f.read()[-4000:].decode(errors="replace").strip()
+        if not (failed or detail):
+            proc = self.started.proc
+            try:
+                code = proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # still running, silent for STARTUP_SECONDS
+                code = None
+            detail = (f"it said nothing within {STARTUP_SECONDS:g} s" if code is None else
+                      f"it ended (exit status {code}) without saying why")
+        raise SandboxError("the grading sandbox did not start: "
+                           f"{'; '.join(s for s in (failed, detail) if s)}")
 
     def reply(self, token: str, cpu_limit: float, wait_limit: float, allowance: float) -> dict:
         """The one reply to the request ``token``. Raises _Timeout once the sandbox has used
@@ -204,9 +217,11 @@ def protections(limits: Limits = Limits()) -> dict:  # noqa: B008  (frozen, hash
     return found
 
 
-def run_submission(cells: list[str], questions: list[Question], limits: Limits) -> Run:
-    """Execute ``cells`` and call the function of every question on its cases, in sandboxes."""
-    state = _State(cells, list(questions), limits)
+def run_submission(cells: list[str], questions: list[Question], limits: Limits,
+                   cases: dict[str, list] | None = None) -> Run:
+    """Execute ``cells`` and call the function of every question on its cases, in sandboxes:
+    ``cases`` maps each question id to its encoded cases (default: the public cases)."""
+    state = _State(cells, list(questions), limits, cases)
     defined = defined_names(cells)
     for q in questions:
         if q.name not in defined:
@@ -239,12 +254,14 @@ def run_submission(cells: list[str], questions: list[Question], limits: Limits) 
 class _State:
     """What is known about a submission so far, across restarts of its sandbox."""
 
-    def __init__(self, cells: list[str], questions: list[Question], limits: Limits):
+    def __init__(self, cells: list[str], questions: list[Question], limits: Limits,
+                 cases: dict[str, list] | None = None):
         self.cells, self.timeout, self.start_reserve = cells, limits.timeout, limits.reserve
         self.budget = limits.timeout * (sum(q.time_factor for q in questions) + 4) + \
             limits.reserve
         self.left = wall_limit(self.budget)  # CPU time plus waiting, for everything
-        self.encoded = {q.id: encode_cases(q) for q in questions}
+        self.encoded = {q.id: cases[q.id] if cases is not None else encode_cases(q)
+                        for q in questions}
         self.pending: list[Question] = []
         self.answers: dict[str, Answer] = {}
         self.cell_errors: dict[int, str] = {}

@@ -41,6 +41,7 @@ import resource
 import select
 import signal
 import sys
+import traceback
 
 import numpy as np  # noqa: F401  (loaded during start-up, not in the first cell's time)
 
@@ -213,20 +214,6 @@ def ask(spec: dict, namespace: dict, channel_fds: tuple[int, ...] = (), watch=ow
     return reply if isinstance(reply, dict) else {"exit": how_it_ended(status)}
 
 
-def _shown_paths() -> list[str]:
-    """What the new root shows: :func:`privileges.needed_paths`, except that of a source checkout
-    holding the package only the package itself is shown (not its tests or solutions)."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    root = os.path.dirname(package)
-    prefixes = {sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix}
-
-    def inside(p, d):
-        return p == d or p.startswith(d.rstrip(os.sep) + os.sep)
-
-    return [p for p in privileges.needed_paths(package)
-            if inside(p, package) or any(inside(p, d) for d in prefixes) or not inside(p, root)]
-
-
 def confine(setup: dict) -> dict:
     """Everything the sandbox does to itself before it is ready; returns what it achieved."""
     privileges.join_cgroups(setup["cgroups"])
@@ -235,7 +222,7 @@ def confine(setup: dict) -> dict:
     user = setup["user"]
     failed: list[str] = []
     if setup["new_root"]:
-        workdir, failed = privileges.new_root(os.getcwd(), _shown_paths(), user and tuple(user),
+        workdir, failed = privileges.new_root(os.getcwd(), setup["shown"], user and tuple(user),
                                               setup["tmp_mb"], setup["host_ns"]["mnt"])
     else:
         workdir = setup["workdir"]
@@ -279,27 +266,39 @@ def serve(requests, report: Reporter, tidy, run_cell=run_cell, ask=ask) -> None:
             report.send({"token": token, "answer": reply})
 
 
+def start_failure(exc: BaseException) -> str:
+    """What went wrong while the sandbox set itself up: the exception and the innermost lines
+    of trusted code that raised it (stderr may already point at /dev/null)."""
+    where = traceback.extract_tb(exc.__traceback__)[-3:]
+    lines = "; ".join(f"{os.path.basename(f.filename)}:{f.lineno} in {f.name}" for f in where)
+    return f"{describe(exc)} (at {lines})" if lines else describe(exc)
+
+
 def main() -> None:
     requests = os.fdopen(os.dup(0), "rb")
     report = Reporter(os.dup(1))  # the grader reads this pipe; fd 1 itself goes to /dev/null
-    setup = _loads(requests.readline())
-    achieved = confine(setup)
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    os.close(devnull)
-    # Alone in a PID namespace or under an id of its own, "every process it may signal" is
-    # exactly what the submission started: kill those after each cell and each answer.
-    alone = setup["user"] is not None or os.getpid() == 1
-    if alone:
-        privileges.become_reaper()
-    feedback.GRADING = True  # check(...) cells do nothing here
-    # own work: references unreadable, off-limits library code resolved, guards in place
-    ownwork.protect(serve, ask, _violation_and_exit, calling.call_cases)
-    ownwork.seal(setup.get("forbidden", ()))
-    import site
+    try:
+        setup = _loads(requests.readline())
+        achieved = confine(setup)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        os.close(devnull)
+        # Alone in a PID namespace or under an id of its own, "every process it may signal" is
+        # exactly what the submission started: kill those after each cell and each answer.
+        alone = setup["user"] is not None or os.getpid() == 1
+        if alone:
+            privileges.become_reaper()
+        feedback.GRADING = True  # check(...) cells do nothing here
+        # own work: references unreadable, off-limits library code resolved, guards in place
+        ownwork.protect(serve, ask, _violation_and_exit, calling.call_cases)
+        ownwork.seal(setup.get("forbidden", ()))
+        import site
 
-    site.setquit()  # exit() and quit(), which python -S leaves out
+        site.setquit()  # exit() and quit(), which python -S leaves out
+    except BaseException as exc:  # nothing submitted has run yet: say what failed, and where
+        report.send({"failed": start_failure(exc)})
+        raise
     report.send({"ready": achieved})
     serve(requests, report, _kill_leftovers if alone else (lambda: None))
 
