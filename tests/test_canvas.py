@@ -202,8 +202,8 @@ def test_grade_writes_into_the_existing_assignment_column(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "06_backpropagation -> column 'HW6 Backpropagation (5106)' (--canvas-column)" in err
     rows = _rows(out.read_text())
-    assert rows[0][5:] == ["HW6 Backpropagation (5106)"] and rows[1][5:] == ["9"]
-    assert {r[0]: r[5] for r in rows[2:]} == {"Smith, Alice": "9", "Jones, Bob": "0",
+    assert rows[0][5:] == ["HW6 Backpropagation (5106)"] and rows[1][5:] == ["11"]
+    assert {r[0]: r[5] for r in rows[2:]} == {"Smith, Alice": "11", "Jones, Bob": "0",
                                               "Lee, Dan": ""}
     assert {p.name: p.read_bytes() for p in subs.iterdir()} == before  # inputs untouched
     for bad, message in (

@@ -103,15 +103,17 @@ def test_results_json_from_the_grader(tmp_path, capsys):
                  "after_published"]) == 0
     results = json.loads(out.read_text())
     check_results_json(results)
-    assert results["score"] == 9
+    assert results["score"] == 11
     scored = [t for t in results["tests"] if not t["name"].endswith("public cases")]
     assert [t["name"] for t in scored] == ["06.dense_backward dense_backward",
                                            "06.mlp_gradients mlp_gradients",
-                                           "06.example2_epoch example2_epoch"]
-    assert all(t["score"] == t["max_score"] == 3 and t["visibility"] == "after_published"
+                                           "06.example2_epoch example2_epoch",
+                                           "06.numerical_gradients numerical_gradients"]
+    assert [t["max_score"] for t in scored] == [3, 3, 3, 2]
+    assert all(t["score"] == t["max_score"] and t["visibility"] == "after_published"
                and t["output"].startswith("passed") for t in scored)
     public = [t for t in results["tests"] if t["name"].endswith(": public cases")]
-    assert len(public) == 3 and all(t["status"] == "passed" and t["visibility"] == "visible"
+    assert len(public) == 4 and all(t["status"] == "passed" and t["visibility"] == "visible"
                                     for t in public)
     assert main(["grade", str(EXERCISE), "--gradescope", str(out)]) == 0
     results = json.loads(out.read_text())
@@ -303,7 +305,7 @@ def test_run_autograder_picks_the_notebook_and_gives_the_key(tmp_path, monkeypat
 
     results = run(("hw6.ipynb", SOLUTION), ("scratch.ipynb", EXERCISE),
                   ("04_activation_functions.ipynb", OTHER))
-    assert results["score"] == 9, results
+    assert results["score"] == 11, results
     assert results["output"] == ("3 notebooks were uploaded (04_activation_functions.ipynb, "
                                  "hw6.ipynb, scratch.ipynb); graded hw6.ipynb: the most "
                                  "recently modified of the 2 of exercise set "

@@ -102,7 +102,7 @@ def run_check(capsys, namespace, qid="01.sigmoid"):
 
 def test_check_passes_a_right_answer(capsys):
     assert run_check(capsys, {"sigmoid": stable_sigmoid}) == \
-        "✓ 01.sigmoid: passed, 5/5 public cases (2/2 points)\n"
+        "✓ 01.sigmoid: passed, 6/6 public cases (2/2 points)\n"
 
 
 def test_check_reports_not_attempted_without_a_traceback(capsys):
@@ -120,7 +120,7 @@ def test_check_shows_the_failing_case_and_the_problem(capsys):
     head, where, problem = out.splitlines()
     assert head == "✗ 01.sigmoid: failed (0/2 points)"
     z = get_question("01.sigmoid").make_cases()[3].args[0]  # the failing input is shown
-    assert where.startswith("  public case 4 of 5, float32 input keeps float32: sigmoid(array([")
+    assert where.startswith("  public case 4 of 6, float32 input keeps float32: sigmoid(array([")
     assert where.endswith("dtype=float32))") and f"{float(z[0]):.4f}" in where
     assert problem == ("  the result: returned dtype float64; expected float32 (keep the dtype "
                        "of the input: float32 in, float32 out)")

@@ -80,8 +80,8 @@ def test_a_partly_solved_notebook_gets_the_points_of_what_it_solved(tmp_path):
     before = path.read_bytes()
     r = grade_one(path, limits=Limits(timeout=5))
     assert r["set"] == "06_backpropagation"
-    assert [q["status"] for q in r["questions"]] == ["passed", "missing", "missing"]
-    assert r["score"] == 3 and r["max_score"] == 9
+    assert [q["status"] for q in r["questions"]] == ["passed", "missing", "missing", "missing"]
+    assert r["score"] == 3 and r["max_score"] == 11
     assert path.read_bytes() == before
 
 
@@ -94,8 +94,8 @@ def test_the_set_comes_from_set_metadata_file_name_or_option(tmp_path, capsys):
     assert "cannot tell which exercise set" in r["error"]
     renamed = tmp_path / "bob_04_activation_functions.ipynb"
     shutil.copy(anonymous, renamed)
-    assert grade_one(renamed)["score"] == 9
-    assert grade_one(anonymous, "04_activation_functions")["score"] == 9
+    assert grade_one(renamed)["score"] == 11
+    assert grade_one(anonymous, "04_activation_functions")["score"] == 11
     # a notebook graded against another set simply answers nothing of it
     other = grade_one(anonymous, "01_perceptron_to_logistic_regression")
     assert {q["status"] for q in other["questions"]} == {"missing"}
@@ -124,8 +124,8 @@ def test_console_summary_lists_every_submission(capsys):
     assert err[0].startswith("sandbox protections: active: ")  # one line, before the results
     if os.geteuid() == 0 and namespace_prefix() and cgroup_support()[0]:
         assert err[0].endswith(" | not active: none")
-    assert out[0].split() == ["11/11", str(SOLUTIONS / "01_perceptron_to_logistic_regression"
-                                            ".ipynb"), "5", "passed"]
+    assert out[0].split() == ["13/13", str(SOLUTIONS / "01_perceptron_to_logistic_regression"
+                                            ".ipynb"), "6", "passed"]
     assert out[1].split() == ["01.perceptron_update", "passed", "2/2"]
 
 

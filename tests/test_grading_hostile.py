@@ -126,7 +126,7 @@ def test_statuses_and_score(graded, name):
     r = graded["results"][name]
     assert [q["status"] for q in r["questions"]] == statuses.split()
     assert [q["name"] for q in r["questions"]] == list(ORDER)
-    assert r["score"] == score and r["max_score"] == 11
+    assert r["score"] == score and r["max_score"] == 13
     assert all(q["points"] == (q["max_points"] if q["status"] == "passed" else 0)
                for q in r["questions"])
 
@@ -187,7 +187,7 @@ def test_forged_reports_earn_nothing(graded):
     found = messages(graded, "forged_reports")
     assert found["perceptron_update"] == ("not attempted: no function named perceptron_update "
                                           "is defined at the top level of the notebook")
-    assert found["sigmoid"].startswith("case 1 of 5")  # the wrong sigmoid, judged
+    assert found["sigmoid"].startswith("public case 1 of 6")  # the wrong sigmoid, judged
     errors = cell_errors(graded, "forged_reports")
     assert errors == {"forge()": "timeout: still running after 4 s of CPU time; skipped"}
 
@@ -280,7 +280,8 @@ def test_csv_has_one_row_per_submission(graded):
     assert rows[0].startswith("submission,set,score,max_score,error,01.perceptron_update,"
                               "01.perceptron_update status,01.sigmoid,")
     assert len(rows) == 1 + len(EXPECTED)
-    scores = {Path(r.split(",")[0]).stem: int(r.split(",")[2]) for r in rows[1:]}
+    # (a question with partial credit records its points as a float: 6.0)
+    scores = {Path(r.split(",")[0]).stem: float(r.split(",")[2]) for r in rows[1:]}
     assert scores == {name: score for name, (_, score) in EXPECTED.items()}
 
 

@@ -60,8 +60,8 @@ def test_canvas_csv_from_file_names_and_from_a_roster(graded, tmp_path):
     rows = list(csv.reader(io.StringIO(out.read_text())))
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
                        "06_backpropagation"]
-    assert rows[1] == ["Points Possible", "", "", "", "", "9"]
-    assert {r[0]: r[5] for r in rows[2:]} == {"alice": "9", "bob": "0", "carol": "0"}
+    assert rows[1] == ["Points Possible", "", "", "", "", "11"]
+    assert {r[0]: r[5] for r in rows[2:]} == {"alice": "11", "bob": "0", "carol": "0"}
     roster = tmp_path / "roster.csv"
     roster.write_text("Student,ID,SIS User ID,SIS Login ID,Section,Other\n"
                       "    Points Possible,,,,,\n"
@@ -72,7 +72,7 @@ def test_canvas_csv_from_file_names_and_from_a_roster(graded, tmp_path):
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0]["Student"] == "Points Possible"
     by_student = {r["Student"]: r for r in rows[1:]}
-    assert by_student["Smith, Alice"]["06_backpropagation"] == "9"
+    assert by_student["Smith, Alice"]["06_backpropagation"] == "11"
     assert by_student["Smith, Alice"]["SIS Login ID"] == "alice"
     assert by_student["Smith, Alice"]["Section"] == "Sec A"
     assert by_student["Jones, Bob"]["06_backpropagation"] == "0"
@@ -93,7 +93,7 @@ def test_canvas_csv_from_file_names_and_from_a_roster(graded, tmp_path):
 def test_class_report(graded, tmp_path, capsys):
     _, grades, results = graded
     report = class_report(results)["sets"]["06_backpropagation"]
-    assert report["scores"] == [0, 0, 9]
+    assert report["scores"] == [0, 0, 11]
     dense = report["questions"][0]
     assert dense["id"] == "06.dense_backward" and dense["pass_rate"] == pytest.approx(100 / 3)
     assert dense["statuses"] == {"passed": 1, "failed": 1, "missing": 1}
@@ -105,7 +105,7 @@ def test_class_report(graded, tmp_path, capsys):
     assert main(["report", str(grades), "--png", str(png)]) == 0
     out = capsys.readouterr().out
     assert "06.dense_backward" in out and "33%" in out and "one sample, 3 → 2 (1×)" in out
-    assert "scores: 0/9: 2, 9/9: 1" in out
+    assert "scores: 0/11: 2, 11/11: 1" in out
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     (tmp_path / "bad.json").write_text("[1, 2]")
     assert main(["report", str(tmp_path / "bad.json")]) == 2

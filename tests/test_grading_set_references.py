@@ -60,6 +60,32 @@ def test_parameter_counts_of_section_5_2():
     assert ref("03.interaction_parameter_counts")(400, 0.125)[1] == 4 * 0.125 * 400 * 402 + 1
     assert ref("03.deep_parameter_count")(1000, 80, 10) == 132_001
     assert ref("03.deep_parameter_count")(4, 5, 2) == 31  # Figure 5.1, left
+    assert ref("03.interaction_parameter_counts")(7, 0.35) == (28, 10 * 7 + 10 + 10 + 1)
+
+
+def test_local_affine_map_is_the_network_near_the_point_and_its_slope():
+    rng = np.random.default_rng(1)
+    sizes = [3, 5, 4, 2]
+    Ws = [rng.standard_normal((b, a)) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+    bs = [rng.standard_normal(b) for b in sizes[1:]]
+
+    def f(x):  # written out without the package
+        for ell, (W, b) in enumerate(zip(Ws, bs, strict=True)):
+            x = W @ x + b if ell == len(Ws) - 1 else np.where(W @ x + b > 0, W @ x + b, 0.0)
+        return x
+
+    x = rng.standard_normal(3)
+    J, c = ref("03.local_affine_map")(x, Ws, bs)
+    assert J.shape == (2, 3) and c.shape == (2,)
+    h = 1e-6
+    slopes = np.stack([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(3)], axis=1)
+    np.testing.assert_allclose(J, slopes, rtol=1e-6, atol=1e-9)
+    for near in x + 1e-5 * rng.standard_normal((5, 3)):
+        np.testing.assert_allclose(J @ near + c, f(near), rtol=1e-10, atol=1e-12)
+    # with every unit of the first hidden layer off, the network is the constant it passes on
+    J0, c0 = ref("03.local_affine_map")(x, Ws, [bs[0] - 1e3, *bs[1:]])
+    np.testing.assert_array_equal(J0, np.zeros((2, 3)))
+    np.testing.assert_allclose(c0, Ws[2] @ np.maximum(bs[1], 0) + bs[2], rtol=1e-12)
 
 
 # 07 -----------------------------------------------------------------------------------------

@@ -138,6 +138,26 @@ def test_logistic_regression_step_follows_the_gradient_of_the_mean_bce():
     assert b_new == pytest.approx(b - eta * g[2], rel=1e-8)
 
 
+def test_logistic_hessian_matches_finite_differences_of_the_gradient_and_ignores_labels():
+    f = ref("01.logistic_hessian")
+    rng = np.random.default_rng(13)
+    X, w, b = rng.standard_normal((9, 2)), rng.standard_normal(2), 0.4
+    for y in (np.zeros(9), (rng.random(9) < 0.5).astype(float)):  # the labels drop out
+
+        def gradient(theta, y=y):  # the mean BCE's gradient, written out with the bias first
+            a = 1 / (1 + np.exp(-(X @ theta[1:] + theta[0])))
+            return np.concatenate([[np.mean(a - y)], X.T @ (a - y) / 9])
+
+        theta, h = np.append(b, w), 1e-6
+        numeric = np.stack([(gradient(theta + h * e) - gradient(theta - h * e)) / (2 * h)
+                            for e in np.eye(3)], axis=1)
+        np.testing.assert_allclose(f(w, b, X), numeric, rtol=1e-6, atol=1e-9)
+    assert np.linalg.eigvalsh(f(w, b, X)).min() > 0
+    z = np.array([[35.0]])  # one confident sample: a(1 − a) = e^−35 / (1 + e^−35)²
+    assert f(np.array([1.0]), 0.0, z)[0, 0] == pytest.approx(
+        math.exp(-35) / (1 + math.exp(-35)) ** 2, rel=1e-13)
+
+
 def test_xor_verification_accepts_xor_networks_and_rejects_others():
     q = get_question("01.xor_weights")
     assert q.verify((), list(q.reference())) is None
@@ -185,6 +205,24 @@ def test_collapsed_map_equals_the_network_without_activations():
         for W_l, b_l in zip(Ws, bs, strict=True):
             a = W_l @ a + b_l
         np.testing.assert_allclose(W @ x + b, a, rtol=1e-12)
+
+
+def test_the_network_without_biases_computes_the_same_function():
+    rng = np.random.default_rng(14)
+    sizes = [3, 5, 1, 4, 2]
+    Ws = [rng.standard_normal((b, a)) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+    bs = [rng.standard_normal(b) for b in sizes[1:]]
+    Ms = ref("02.absorb_biases")(Ws, bs)
+    assert [M.shape for M in Ms] == [(6, 4), (2, 6), (5, 2), (2, 5)]
+    for x in rng.standard_normal((6, 3)):
+        a, a_tilde = x, np.append(1.0, x)
+        for ell, (W, b, M) in enumerate(zip(Ws, bs, Ms, strict=True)):
+            last = ell == len(Ws) - 1
+            a = W @ a + b if last else np.where(W @ a + b > 0, W @ a + b, 0.0)
+            a_tilde = M @ a_tilde if last else np.where(M @ a_tilde > 0, M @ a_tilde, 0.0)
+            if not last:
+                assert a_tilde[0] == 1.0  # the constant unit
+        np.testing.assert_allclose(a_tilde, a, rtol=1e-12, atol=1e-12)
 
 
 # 04 -----------------------------------------------------------------------------------------

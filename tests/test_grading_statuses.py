@@ -92,3 +92,13 @@ def test_check_warns_when_the_defining_cell_last_failed(capsys):
     finally:
         InteractiveShell.clear_instance()
         feedback._defined_ok.clear()
+
+
+def test_the_grader_quotes_the_line_of_the_students_code_that_raised(tmp_path):
+    path = _notebook(tmp_path, "import numpy as np\n\ndef softmax(z):\n"
+                     "    e = np.exp(z - np.max(z, axis=-1, keepdims=True))\n"
+                     "    return e / e.sum(axis=-1, keepdims=True) @ np.ones(7)\n")
+    softmax = _by_name(grade_one(path, limits=Limits(timeout=5)))["softmax"]
+    assert softmax["status"] == "error"
+    assert "at line 3 of softmax: return e / e.sum(axis=-1, keepdims=True) @ np.ones(7)" in \
+        softmax["message"]

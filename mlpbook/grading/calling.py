@@ -30,7 +30,7 @@ from .questions import Case, Outcome, Question, Verdict, describe_exception, inv
 __all__ = ["DEFAULT_TIMEOUT", "WALL_FACTOR", "WALL_SLACK", "wall_limit", "timeout_message",
            "CaseTimeout", "busy_seconds", "time_limit", "encode_cases", "call_case", "call_cases",
            "answer",
-           "Answer", "read_answer", "verdict", "CaseGroups", "judge_groups"]
+           "Answer", "read_answer", "verdict", "CaseGroups", "judge_groups", "whole_points"]
 
 #: CPU seconds a cell or a question may use unless the grader is told otherwise (``--timeout``).
 DEFAULT_TIMEOUT = 10.0
@@ -370,12 +370,12 @@ def judge_groups(question: Question, found: Answer, groups: CaseGroups
             public, hidden
     worst = public if public.status != "passed" else hidden
     n, m = len(groups.public), len(groups.hidden)
-    points = _whole((public.points * n + hidden.points * m) / (n + m)) \
+    points = whole_points((public.points * n + hidden.points * m) / (n + m)) \
         if question.credit != "all" else 0
     return Verdict(worst.status, points, worst.message), public, hidden
 
 
-def _whole(points: float) -> float:
+def whole_points(points: float) -> float:
     """Points rounded to hundredths, as an int when whole (0, not 0.0, in the reports)."""
     points = round(points, 2)
     return int(points) if points == int(points) else points

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .. import __version__
-from .calling import CaseGroups, judge_groups
+from .calling import CaseGroups, judge_groups, whole_points
 from .questions import ExerciseSet, Question, Verdict, grading_key
 from .runner import Limits, SandboxError, protections, run_submission
 from .submission import defined_names, read_submission, set_name_of
@@ -161,7 +161,7 @@ def grade_one(path, set_name: str | None = None, limits: Limits | None = None) -
                 {"cell": sub.code_positions[i], "first_line": _first_line(sub.code_cells[i]),
                  "error": e} for i, e in run.cell_errors.items()]
     result["questions"] = _question_rows(exercise_set, verdicts)
-    result["score"] = sum(v[0].points for v in verdicts.values())
+    result["score"] = whole_points(sum(v[0].points for v in verdicts.values()))
     return result
 
 

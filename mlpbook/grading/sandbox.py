@@ -35,7 +35,9 @@ and enforces the time limits.
 from __future__ import annotations
 
 import builtins
+import itertools
 import json
+import linecache
 import os
 import resource
 import select
@@ -85,10 +87,17 @@ class Reporter:
             data = data[_write(self.fd, data):]
 
 
+_cells = itertools.count(1)
+
+
 def run_cell(src, namespace: dict) -> str | None:
-    """Execute one cell; what it raised ("TypeName: message"), or None."""
+    """Execute one cell; what it raised ("TypeName: message"), or None. Its source is kept
+    where tracebacks look for it, so that feedback can quote the line that raised."""
+    name = f"<cell {next(_cells)}>"
+    text = python_source(src)
+    linecache.cache[name] = (len(text), None, text.splitlines(True), name)
     try:
-        exec(compile(python_source(src), "<cell>", "exec"), namespace)
+        exec(compile(text, name, "exec"), namespace)
     except BaseException as exc:  # SystemExit, KeyboardInterrupt and MemoryError included
         return describe(exc)
     return None

@@ -1,6 +1,7 @@
 """Exercises of chapter 07: the local backward rules of the nodes of a computation graph (matrix
 product, a broadcasting addition, the sigmoid, the fused softmax cross-entropy) and a topological
-order of a graph, all checked against :mod:`mlpbook.autodiff`."""
+order of a graph, all checked against :mod:`mlpbook.autodiff`, and a forward-mode pass (a
+Jacobian-vector product) through a small tanh network, whose tangent rules the student derives."""
 
 from __future__ import annotations
 
@@ -89,6 +90,12 @@ def _ce_cases(rng):
              rng.integers(0, 5, size=3), 0.25),
         case("huge logits", np.array([[1000.0, -1000.0, 0.0], [0.0, 900.0, -900.0]]),
              np.array([1, 2]), 2.0),
+        # one maximum for the whole batch instead of one per row leaves exp(-1000) = 0 in the
+        # second row: 0/0
+        case("rows on very different scales", np.array([[1000.0, 999.0, 998.0], [0.0, 1.0, 2.0]]),
+             np.array([0, 1]), 1.0),
+        case("float32 keeps float32", (rng.standard_normal((4, 3)) * 3).astype(np.float32),
+             rng.integers(0, 3, size=4), 1.0),
     ]
 
 
@@ -116,19 +123,63 @@ def _graph_cases(rng):
         case("a diamond: a node used twice", {"b": ["a"], "c": ["a"], "d": ["b", "c"]}, "d"),
         case("nodes the root does not depend on are left out",
              {"u": ["x"], "w": ["u", "y"], "q": ["x"], "r": ["q", "w"]}, "w"),
+        # the reverse of a breadth-first search puts u before its input x here
+        case("a node reached by a short and a long path",
+             {"u": ["x"], "w": ["u", "y"], "q": ["x"], "r": ["q", "w"]}, "r"),
         case("a chain of 60 nodes", chain, "v59"),
         case("a random graph of 12 nodes", random_dag, "n11"),
         case("a leaf alone", {"z": ["x"]}, "x"),
     ]
 
 
+def forward_mode(Ws, bs, X, dWs, dbs):
+    """The tangent of the output of the network (tanh hidden layers, linear output layer) when
+    the parameters move along (dWs, dbs): one forward-mode pass (ż = Ẇa + Wȧ + ḃ, ȧ = σ'(z) ż)."""
+    A, dA = X, np.zeros_like(X)
+    for ell, (W, b, dW, db) in enumerate(zip(Ws, bs, dWs, dbs, strict=True)):
+        Z, dZ = A @ W.T + b, dA @ W.T + A @ dW.T + db
+        if ell < len(Ws) - 1:
+            A = np.tanh(Z)
+            dA = (1 - A * A) * dZ
+        else:
+            A, dA = Z, dZ
+    return dA
+
+
+def _network(rng, sizes, scale=1.0):
+    Ws = [rng.standard_normal((m, k)) * scale / np.sqrt(k) for k, m in
+          zip(sizes[:-1], sizes[1:], strict=True)]
+    bs = [rng.standard_normal(m) * 0.5 for m in sizes[1:]]
+    return Ws, bs
+
+
+def _forward_cases(rng):
+    out = []
+    for label, sizes, n, scale, moving in (
+            ("one layer: the output is linear in W and b", (3, 2), 4, 1.0, "all"),
+            ("two layers, 3 → 5 → 2", (3, 5, 2), 6, 1.0, "all"),
+            ("three layers, 4 → 6 → 3 → 1", (4, 6, 3, 1), 5, 1.0, "all"),
+            ("only the biases move", (2, 4, 3), 3, 1.0, "biases"),
+            ("only the first layer moves", (3, 4, 4, 2), 4, 1.0, "first"),
+            ("large weights: saturated tanh units", (5, 3, 2), 4, 4.0, "all")):
+        Ws, bs = _network(rng, sizes, scale)
+        dWs, dbs = _network(rng, sizes)
+        if moving == "biases":
+            dWs = [np.zeros_like(W) for W in Ws]
+        if moving == "first":
+            dWs = [dWs[0]] + [np.zeros_like(W) for W in Ws[1:]]
+            dbs = [dbs[0]] + [np.zeros_like(b) for b in bs[1:]]
+        out.append(case(label, Ws, bs, rng.standard_normal((n, sizes[0])), dWs, dbs))
+    return out
+
+
 QUESTIONS = [
     Question("07.matmul_backward", "matmul_backward", 2, matmul_backward, _matmul_cases,
              "The matrix-product node", rtol=1e-10, atol=1e-12, returns=("dA", "dB"),
-             forbidden=("mlpbook.autodiff", "mlpbook.Dense.backward")),
+             forbidden=("mlpbook.autodiff", "mlpbook.Dense.backward"), credit="outputs"),
     Question("07.add_backward", "add_backward", 3, add_backward, _add_cases,
              "A broadcasting addition", rtol=1e-10, atol=1e-12, returns=("dA", "dB"),
-             forbidden=("mlpbook.autodiff",)),
+             forbidden=("mlpbook.autodiff",), credit="outputs"),
     Question("07.sigmoid_backward", "sigmoid_backward", 2, sigmoid_backward, _sigmoid_cases,
              "The sigmoid node", rtol=1e-9, atol=1e-12, strict_fp=True,
              forbidden=("mlpbook.autodiff", "mlpbook.Sigmoid")),
@@ -137,5 +188,8 @@ QUESTIONS = [
              forbidden=("mlpbook.autodiff", "mlpbook.CrossEntropyLoss", "mlpbook.Softmax")),
     Question("07.topological_order", "topological_order", 3, topo_order, _graph_cases,
              "A topological order", verify=verify_order,
+             forbidden=("mlpbook.autodiff",)),
+    Question("07.forward_mode", "forward_mode", 3, forward_mode, _forward_cases,
+             "Forward mode: a Jacobian-vector product", rtol=1e-10, atol=1e-12,
              forbidden=("mlpbook.autodiff",)),
 ]

@@ -1,7 +1,8 @@
 """Exercises of chapter 10: the training forward pass of batch normalisation (5.38)-(5.40) with
 its cache, the backward pass (5.42)-(5.44) with random upstream gradients, the running averages,
-and folding a trained normalisation into the dense layer before it, all checked against
-:class:`mlpbook.BatchNorm` and :func:`mlpbook.fold_batchnorm`."""
+folding a trained normalisation into the dense layer before it, and (to be worked out by the
+student) into the dense layer after it, all checked against :class:`mlpbook.BatchNorm` and
+:func:`mlpbook.fold_batchnorm`. The questions with several outputs give points per output."""
 
 from __future__ import annotations
 
@@ -96,28 +97,58 @@ def fold(W, b, gamma, beta, running_mean, running_var, eps):
 def _fold_cases(rng):
     out = []
     for label, n_in, n_out in (("3 inputs, 2 units", 3, 2), ("10 inputs, 6 units", 10, 6),
-                               ("one unit", 4, 1)):
+                               ("one unit", 4, 1), ("4 inputs, 4 units: W is square", 4, 4)):
         out.append(case(label, rng.standard_normal((n_out, n_in)), rng.standard_normal(n_out),
                         rng.uniform(0.5, 2.0, n_out), rng.standard_normal(n_out),
                         rng.standard_normal(n_out), rng.uniform(0.1, 3.0, n_out), 1e-5))
     return out
 
 
+def fold_into_next(gamma, beta, running_mean, running_var, eps, W, b):
+    """The dense layer equal to batch normalisation (production mode) followed by the dense layer
+    (W, b): both are affine, so their composition is found by probing it at 0 and at the unit
+    vectors."""
+    bn = BatchNorm(W.shape[1], eps=eps)
+    bn.gamma[...], bn.beta[...] = gamma, beta
+    bn.running_mean[...], bn.running_var[...] = running_mean, running_var
+    dense = Dense(W.shape[1], W.shape[0], init="zeros")
+    dense.W[...], dense.b[...] = W, b
+    probes = np.vstack([np.zeros(W.shape[1]), np.eye(W.shape[1])])
+    out = dense.forward(bn.forward(probes, training=False))  # (5.41), then z' = W x + b
+    return (out[1:] - out[0]).T, out[0]
+
+
+def _next_cases(rng):
+    out = []
+    for label, units, n_out, eps in (("3 units feeding 2", 3, 2, 1e-5),
+                                     ("5 units feeding 5: W is square", 5, 5, 1e-5),
+                                     ("one unit feeding 4", 1, 4, 1e-5),
+                                     ("6 units feeding 3, a larger ε", 6, 3, 1e-2)):
+        out.append(case(label, rng.uniform(0.5, 2.0, units), rng.standard_normal(units),
+                        rng.standard_normal(units) * 2, rng.uniform(0.05, 3.0, units), eps,
+                        rng.standard_normal((n_out, units)), rng.standard_normal(n_out)))
+    return out
+
+
 QUESTIONS = [
     Question("10.batchnorm_forward", "batchnorm_forward", 3, batchnorm_forward, _forward_cases,
              "Batch normalisation, training forward pass", rtol=1e-9, atol=1e-12,
-             returns=("out", "cache"),
+             returns=("out", "cache"), credit="outputs",
              forbidden=("mlpbook.batchnorm",)),
     Question("10.batchnorm_backward", "batchnorm_backward", 4, batchnorm_backward,
              _backward_cases, "Batch normalisation, backward pass", rtol=1e-8, atol=1e-11,
-             returns=("dZ", "dgamma", "dbeta"),
+             returns=("dZ", "dgamma", "dbeta"), credit="outputs",
              forbidden=("mlpbook.batchnorm", "mlpbook.autodiff")),
     Question("10.running_averages", "running_averages", 1, running_averages, _running_cases,
              "Running averages for production", rtol=1e-10, atol=1e-12,
-             returns=("running_mean", "running_var"),
+             returns=("running_mean", "running_var"), credit="outputs",
              forbidden=("mlpbook.batchnorm",)),
     Question("10.fold_batchnorm", "fold_batchnorm", 2, fold, _fold_cases,
              "Folding batch normalisation into the dense layer", rtol=1e-10, atol=1e-12,
-             returns=("W", "b"),
+             returns=("W", "b"), credit="outputs",
+             forbidden=("mlpbook.batchnorm",)),
+    Question("10.fold_into_next", "fold_into_next", 2, fold_into_next, _next_cases,
+             "Folding batch normalisation into the dense layer after it", rtol=1e-10,
+             atol=1e-12, returns=("W", "b"), credit="outputs",
              forbidden=("mlpbook.batchnorm",)),
 ]

@@ -1,6 +1,7 @@
-"""Exercises of chapter 12: the predictions of a softmax network, a confusion matrix, and a digit
+"""Exercises of chapter 12: the predictions of a softmax network, a confusion matrix, a digit
 classifier trained on the bundled 8×8 digits (``mb.datasets.digits``) that must classify held-out
-digits well.
+digits well, and (to be worked out by the student) the weights of a network that classifies
+digits whose pixels and classes are permuted, as the grader's disguise below permutes them.
 
 The training question uses the "fit_predict" protocol (:func:`mlpbook.grading.questions.invoke`):
 the sandbox receives the training data and the *inputs* of the test set, calls the student's
@@ -51,12 +52,21 @@ def predict_digits(X, weights, biases):
 
 def _predict_cases(rng):
     out = []
-    for label, sizes, n in (("64 → 32 → 10, 20 images", [64, 32, 10], 20),
-                            ("64 → 10: softmax regression", [64, 10], 15),
-                            ("64 → 16 → 16 → 10, one image", [64, 16, 16, 10], 1)):
+    for label, sizes, n, scale, shift in (
+            ("64 → 32 → 10, 20 images", [64, 32, 10], 20, 1.0, 0.0),
+            ("64 → 10: softmax regression", [64, 10], 15, 1.0, 0.0),
+            ("64 → 16 → 16 → 10, one image", [64, 16, 16, 10], 1, 1.0, 0.0),
+            ("64 → 24 → 10, every logit negative", [64, 24, 10], 12, 1.0, -20.0),
+            ("64 → 32 → 10, logits in the thousands", [64, 32, 10], 12, 1000.0, 0.0),
+            ("64 → 32 → 10, the first image 1000 times brighter", [64, 32, 10], 12, 1.0, 0.0)):
         weights = [rng.standard_normal((b, a)) / np.sqrt(a) for a, b in pairwise(sizes)]
         biases = [rng.standard_normal(b) * 0.1 for b in sizes[1:]]
-        out.append(case(label, rng.random((n, 64)), weights, biases))
+        weights[-1] *= scale
+        biases[-1] += shift
+        X = rng.random((n, 64))
+        if "brighter" in label:
+            X[0] *= 1000.0  # its logits dwarf those of the other images
+        out.append(case(label, X, weights, biases))
     return out
 
 
@@ -96,9 +106,15 @@ def split(key: str = ""):
     return _split(key)
 
 
+#: the keys whose cases this process has drawn (besides "" and the grading key), so that the
+#: labels of a case drawn under any key can be found again (the tests draw under keys of theirs)
+_drawn: dict[str, None] = {}
+
+
 def _key_of(X_test) -> str:
-    """The key whose split has the held-out inputs ``X_test`` (the public one or the grader's)."""
-    for key in dict.fromkeys(("", grading_key())):
+    """The key whose split has the held-out inputs ``X_test`` (the public one, the grader's or
+    one whose cases were drawn here)."""
+    for key in dict.fromkeys(("", grading_key(), *_drawn)):
         if np.array_equal(_split(key)[1], X_test):
             return key
     raise ValueError("the test inputs are not the held-out digits of any split")
@@ -112,6 +128,7 @@ def train_digit_classifier(X_train, y_train, rng):
 
 
 def _training_cases(rng):
+    _drawn[case_key()] = None
     X_train, X_test, y_train, _ = (a.copy() for a in split(case_key()))
     return [case(f"{len(y_train)} training digits, {len(X_test)} held-out digits (pixels and "
                  "classes permuted)", X_train, y_train, 0, X_test)]
@@ -123,9 +140,40 @@ def held_out_labels(args):
     return y_held
 
 
+def permute_network(weights, biases, pixels, classes):
+    """The network that gives, on the images ``X[:, pixels]``, the logits of (weights, biases) on
+    ``X`` with the classes renamed by ``classes`` (class k becomes ``classes[k]``), its hidden
+    units unchanged: the first layer reads pixel ``pixels[j]`` at input j, and the last layer's
+    row ``classes[k]`` is the old row k."""
+    back = np.argsort(classes)  # the old class of each new class
+    weights, biases = [np.array(W) for W in weights], [np.array(b) for b in biases]
+    weights[0] = weights[0][:, pixels]
+    weights[-1], biases[-1] = weights[-1][back], biases[-1][back]
+    return weights, biases
+
+
+def _not_an_involution(rng, n):
+    """A permutation that is not its own inverse, so that mixing up the two shows."""
+    while True:
+        p = rng.permutation(n)
+        if not np.array_equal(p[p], np.arange(n)):
+            return p
+
+
+def _permute_cases(rng):
+    out = []
+    for label, sizes in (("64 → 32 → 10", [64, 32, 10]), ("64 → 10: one layer", [64, 10]),
+                         ("64 → 16 → 16 → 10", [64, 16, 16, 10])):
+        weights = [rng.standard_normal((b, a)) / np.sqrt(a) for a, b in pairwise(sizes)]
+        biases = [rng.standard_normal(b) for b in sizes[1:]]
+        out.append(case(label, weights, biases, _not_an_involution(rng, 64),
+                        _not_an_involution(rng, 10)))
+    return out
+
+
 QUESTIONS = [
     Question("12.predict_digits", "predict_digits", 2, predict_digits, _predict_cases,
-             "Predictions of a softmax network",
+             "Predictions of a softmax network", strict_fp=True,
              forbidden=("mlpbook.Dense.forward", "mlpbook.Sequential.forward", "mlpbook.predict",
                         "mlpbook.evaluate")),
     Question("12.confusion_matrix", "confusion_matrix", 1, confusion_matrix, _confusion_cases,
@@ -134,4 +182,7 @@ QUESTIONS = [
     Question("12.train_digit_classifier", "train_digit_classifier", 4, train_digit_classifier,
              _training_cases, "A digit classifier", verify=verify_accuracy, expect=held_out_labels,
              protocol="fit_predict", time_factor=6),
+    Question("12.permute_network", "permute_network", 2, permute_network, _permute_cases,
+             "The same network for permuted pixels and classes", rtol=0, atol=0,
+             returns=("weights", "biases"), credit="outputs"),
 ]

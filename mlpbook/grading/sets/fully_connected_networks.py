@@ -1,6 +1,7 @@
 """Exercises of chapter 02: the forward pass in the book's column convention and in the slides'
-row convention, parameter counts (the 31 and 61 of §5.1), and the collapse of a network with
-identity activations into one affine map."""
+row convention, parameter counts (the 31 and 61 of §5.1), the collapse of a network with
+identity activations into one affine map, and a network without biases that computes the same
+function as one with biases (a constant unit carried through the layers)."""
 
 from __future__ import annotations
 
@@ -88,6 +89,28 @@ def _collapse_cases(rng):
     )]
 
 
+def absorb_biases(weights, biases):
+    matrices = []
+    for ell, (W, b) in enumerate(zip(weights, biases, strict=True)):
+        M = np.column_stack([b, W])  # the bias is the weight of the constant input, in front
+        if ell < len(weights) - 1:  # a hidden layer passes the constant on: ReLU(1) = 1
+            keep = np.zeros((1, M.shape[1]))
+            keep[0, 0] = 1.0
+            M = np.vstack([keep, M])
+        matrices.append(M)
+    return matrices
+
+
+def _absorb_cases(rng):
+    out = [case(label, *_randomnetwork(rng, sizes)) for label, sizes in (
+        ("one layer [4, 3], no hidden layer", [4, 3]),
+        ("two layers [3, 4, 2]", [3, 4, 2]),
+        ("sizes [4, 4, 3, 5, 1] of Figure 5.1 (right)", [4, 4, 3, 5, 1]),
+    )]
+    sizes = [int(v) for v in rng.integers(1, 6, size=int(rng.integers(3, 6)))]
+    return out + [case(f"random sizes {sizes}", *_randomnetwork(rng, sizes))]
+
+
 QUESTIONS = [
     Question("02.forward_columns", "forward_columns", 2, forward_columns, _column_cases,
              "Forward pass, one sample per column", rtol=1e-10, atol=1e-12,
@@ -103,6 +126,9 @@ QUESTIONS = [
                         "mlpbook.Sequential.parameters")),
     Question("02.collapse_identity", "collapse_identity", 3, collapse_identity, _collapse_cases,
              "Identity activations collapse", rtol=1e-10, atol=1e-12, returns=("W", "b"),
+             credit="outputs",
              forbidden=("mlpbook.Dense.forward", "mlpbook.Sequential.forward", "mlpbook.predict",
                         "mlpbook.autodiff")),
+    Question("02.absorb_biases", "absorb_biases", 2, absorb_biases, _absorb_cases,
+             "A network without biases", rtol=1e-12, atol=1e-12),
 ]

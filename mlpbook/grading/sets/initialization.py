@@ -1,7 +1,8 @@
 """Exercises of chapter 09: the standard deviations of the Xavier, He and Glorot initialisations,
 initialisers checked by the statistics of their draws, the variance of the activations across the
-layers of a deep network (checked against a simulation of the reference within a tolerance), and
-gradient clipping by the global norm."""
+layers of a deep network (checked against a simulation of the reference within a tolerance),
+gradient clipping by the global norm, and the He-type standard deviation for a leaky ReLU, which
+the student derives by redoing the chapter's He argument."""
 
 from __future__ import annotations
 
@@ -118,10 +119,29 @@ def _clip_cases(rng):
     ]
 
 
+def leaky_relu_std(n_in, slope):
+    """He's argument redone for a leaky ReLU f(z) = z (z ≥ 0), slope · z (z < 0): for z symmetric
+    about 0, E[f(z)²] = (1 + slope²) Var(z) / 2, so N_in s² (1 + slope²) / 2 = 1."""
+    return math.sqrt(2 / ((1 + slope * slope) * n_in))
+
+
+def _leaky_cases(rng):
+    return [
+        case("slope 0: the ReLU of He", 256, 0.0),
+        case("slope 1: no activation at all", 100, 1.0),
+        case("slope 0.01", 784, 0.01),
+        case("slope 0.2, 50 inputs", 50, 0.2),
+        case("a random slope and width", int(rng.integers(10, 1000)),
+             float(rng.uniform(0.05, 0.9))),
+        case("a negative slope, -0.5", int(rng.integers(10, 1000)), -0.5),
+        case("one input, slope 3", 1, 3.0),
+    ]
+
+
 QUESTIONS = [
     Question("09.init_std", "init_std", 1, init_std, _std_cases,
              "Xavier, He and Glorot standard deviations", rtol=1e-12, atol=1e-15,
-             forbidden=("mlpbook.init",)),
+             forbidden=("mlpbook.init",), credit="cases"),
     Question("09.init_weights", "init_weights", 2, init_weights, _weights_cases,
              "Initialisers, checked by their statistics", verify=verify_weights,
              expect=expected_std, verify_cases=verify_draws,
@@ -130,9 +150,12 @@ QUESTIONS = [
              _variance_cases, "Variance across the layers", verify=verify_variances,
              expect=expected_variances,
              forbidden=("mlpbook.Dense.forward", "mlpbook.Sequential.forward", "mlpbook.predict",
-                        "mlpbook.diagnostics")),
+                        "mlpbook.diagnostics"), credit="cases"),
     Question("09.clip_grad_norm", "clip_grad_norm", 2, clip_by_norm, _clip_cases,
              "Clipping by the global norm", rtol=1e-10, atol=1e-12,
-             returns=("clipped", "total_norm"),
+             returns=("clipped", "total_norm"), credit="outputs",
              forbidden=("mlpbook.clip_grad_norm", "mlpbook.clip_grad_value")),
+    Question("09.leaky_relu_std", "leaky_relu_std", 2, leaky_relu_std, _leaky_cases,
+             "He's argument for a leaky ReLU", rtol=1e-12, atol=0.0,
+             forbidden=("mlpbook.init",)),
 ]

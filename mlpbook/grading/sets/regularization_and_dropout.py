@@ -1,7 +1,8 @@
 """Exercises of chapter 11: inverted dropout (5.47)-(5.48) forward with a generator and backward
-with a given mask, a gradient step with the L2 penalty (the weight decay of (5.53)) and one with
-the L1 penalty (a subgradient step), checked against :class:`mlpbook.Dropout`,
-:class:`mlpbook.L2`, :class:`mlpbook.L1` and :class:`mlpbook.SGD`."""
+with a given mask, a gradient step with the L2 penalty (the weight decay of (5.53)), one with
+the L1 penalty (a subgradient step) and, to be derived by the student, the proximal step of the
+L1 penalty (soft thresholding), checked against :class:`mlpbook.Dropout`, :class:`mlpbook.L2`,
+:class:`mlpbook.L1` and :class:`mlpbook.SGD`."""
 
 from __future__ import annotations
 
@@ -90,6 +91,30 @@ def _l1_cases(rng):
     ]
 
 
+def l1_prox_step(theta, grad, lr, lam):
+    p = _weight(theta, grad)
+    SGD([p], lr=lr).step()  # u = θ − α∇C: the step on the cost alone
+    u, t = p.value, lr * lam
+    # argmin_v ½(v − u)² + t|v|: v = u − t where u > t, u + t where u < −t, and 0 in between
+    return np.sign(u) * np.maximum(np.abs(u) - t, 0.0)
+
+
+def _prox_cases(rng):
+    return [
+        case("entries on both sides of the threshold αλ = 0.05",
+             np.array([0.5, 0.02, -0.03, -0.8, 0.0]), np.array([0.0, 0.1, -0.1, 0.0, 0.2]),
+             0.1, 0.5),
+        case("the step on the cost crosses zero", np.array([0.3, -0.3, 0.3]),
+             np.array([5.0, -5.0, 3.2]), 0.1, 1.0),
+        case("a (4, 5) weight matrix", rng.standard_normal((4, 5)) * 0.2,
+             rng.standard_normal((4, 5)), 0.05, rng.uniform(0.5, 2.0)),
+        case("λ = 0 is plain gradient descent", rng.standard_normal(4), rng.standard_normal(4),
+             0.3, 0.0),
+        case("weights already at zero, small gradients", np.zeros(6),
+             rng.uniform(-0.5, 0.5, 6), 0.1, 1.0),
+    ]
+
+
 QUESTIONS = [
     Question("11.dropout_forward", "dropout_forward", 2, dropout_forward, _forward_cases,
              "Inverted dropout, forward", verify=verify_forward,
@@ -103,5 +128,8 @@ QUESTIONS = [
              forbidden=("mlpbook.regularization", "mlpbook.optim")),
     Question("11.l1_step", "l1_step", 2, l1_step, _l1_cases, "A step with the L1 penalty",
              rtol=1e-12, atol=1e-15,
+             forbidden=("mlpbook.regularization", "mlpbook.optim")),
+    Question("11.l1_prox_step", "l1_prox_step", 2, l1_prox_step, _prox_cases,
+             "The proximal step of the L1 penalty", rtol=1e-12, atol=1e-15,
              forbidden=("mlpbook.regularization", "mlpbook.optim")),
 ]
