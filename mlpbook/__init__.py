@@ -4,8 +4,9 @@
 >>> rng = np.random.default_rng(0)
 >>> model = mb.Sequential(mb.Dense(4, 5, init="he", rng=rng), mb.ReLU(), mb.Dense(5, 1, rng=rng))
 
-Importing the package imports NumPy only; ``mb.plotting`` and ``mb.widgets`` (matplotlib,
-ipywidgets) load on first use.
+Importing the package imports NumPy and the core only; the chapters' modules load on first use
+(``mb.plotting`` and ``mb.widgets`` need matplotlib and ipywidgets). The authoring and publishing
+tools (``mlpbook refresh``, ``mlpbook site build``) live in :mod:`mlpbook.tools`, outside ``mb.*``.
 """
 
 from importlib import import_module as _import_module
@@ -50,13 +51,13 @@ from .regularization import L1, L2
 from .sequential import Sequential, mlp
 from .training import History, evaluate, fit, predict
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # Submodules loaded on first attribute access, so that `import mlpbook` stays light.
 _LAZY = {
-    "plotting", "widgets", "constructions", "datasets", "autodiff", "grading", "exercises",
-    "linear_regions", "surfaces", "diagnostics", "batch_size", "sweeps", "metrics", "notebooks",
-    "experiments", "example2", "profiling", "site",
+    "plotting", "widgets", "constructions", "datasets", "autodiff", "grading", "linear_regions",
+    "surfaces", "diagnostics", "batch_size", "sweeps", "metrics", "experiments", "example2",
+    "profiling",
 }
 
 

@@ -90,10 +90,13 @@ def _is_bool(v) -> bool:
     return isinstance(v, (bool, np.bool_))
 
 
-def integer(v, who, what: str, minimum: int = 1) -> int:
-    """``v`` as an int ≥ ``minimum``; bools and floats (even 2.0) are refused."""
-    if _is_bool(v) or not isinstance(v, (int, np.integer)) or v < minimum:
-        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+def integer(v, who, what: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """``v`` as an int in [``minimum``, ``maximum``] (None: unbounded); bools and floats (even
+    2.0) are refused."""
+    if _is_bool(v) or not isinstance(v, (int, np.integer)) or v < minimum \
+            or (maximum is not None and v > maximum):
+        kind = (f"an integer in [{minimum}, {maximum}]" if maximum is not None else
+                "a positive integer" if minimum == 1 else f"an integer >= {minimum}")
         raise ValueError(f"{_name(who)}: {what} must be {kind}; got {v!r}")
     return int(v)
 

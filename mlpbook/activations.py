@@ -8,8 +8,10 @@ activation also exposes ``derivative(z)`` and, where it exists, ``second_derivat
 without forming it, and ``Softmax.jacobian(z)`` builds the matrix itself.
 
 ``ACTIVATIONS`` names every activation once (display name → :class:`ActivationSpec`: the class,
-and for a parametrised one its argument, symbol, default and range); the chapters' explorers,
-``diagnostics.deep_mlp`` and ``mb.load`` all look activations up there, and
+and for a parametrised one its argument, symbol, default and range; the multiplication gate's
+shift; whether it is piecewise linear); the chapters' explorers and the website's, the gate of
+:mod:`mlpbook.constructions`, :mod:`mlpbook.linear_regions`, ``diagnostics.deep_mlp`` and
+``mb.load`` all look activations up there, and
 ``make_activation("leaky ReLU", 0.1)`` builds one by name.
 """
 
@@ -390,8 +392,13 @@ class Softmax(Layer):
 @dataclass(frozen=True)
 class ActivationSpec:
     """An activation known by its display name: its class and, when it takes a parameter, the
-    constructor argument ``param``, the ``symbol`` the chapters write for it, its ``default`` and
-    a range ``[low, high]`` for sliders."""
+    constructor argument ``param``, the ``symbol`` the chapters write for it, its ``default``, a
+    range ``[low, high]`` for sliders and the ``examples`` a static page shows (three values).
+
+    ``gate_shift``: for an activation that can make the multiplication gate of Figure 5.4 (a
+    smooth σ with σ''(shift) ≠ 0), the shift it uses there, else None; ``piecewise_linear``: the
+    activation is affine on each side of 0 (the ReLU family), so a network of it and ``Dense``
+    layers is piecewise affine (:mod:`mlpbook.linear_regions`)."""
 
     name: str
     cls: type
@@ -400,6 +407,9 @@ class ActivationSpec:
     default: float | None = None
     low: float | None = None
     high: float | None = None
+    examples: tuple[float, ...] | None = None
+    gate_shift: float | None = None
+    piecewise_linear: bool = False
 
     @property
     def scalar(self) -> bool:
@@ -418,18 +428,20 @@ class ActivationSpec:
 
 ACTIVATIONS: dict[str, ActivationSpec] = {s.name: s for s in (
     ActivationSpec("identity", Identity),
-    ActivationSpec("step", Step, "low", "low", 0.0, -1.0, 0.0),
-    ActivationSpec("sigmoid", Sigmoid),
-    ActivationSpec("tanh", Tanh),
-    ActivationSpec("ReLU", ReLU),
-    ActivationSpec("leaky ReLU", LeakyReLU, "eps", "ε", 0.01, 0.0, 1.0),
-    ActivationSpec("PReLU", PReLU, "alpha", "α", 0.25, 0.0, 1.0),
-    ActivationSpec("ELU", ELU, "alpha", "α", 1.0, 0.0, 2.0),
+    ActivationSpec("step", Step, "low", "low", 0.0, -1.0, 0.0, examples=(-1.0, -0.5, 0.0)),
+    ActivationSpec("sigmoid", Sigmoid, gate_shift=1.0),
+    ActivationSpec("tanh", Tanh, gate_shift=0.5),
+    ActivationSpec("ReLU", ReLU, piecewise_linear=True),
+    ActivationSpec("leaky ReLU", LeakyReLU, "eps", "ε", 0.01, 0.0, 1.0, examples=(0.01, 0.1, 0.3),
+                   piecewise_linear=True),
+    ActivationSpec("PReLU", PReLU, "alpha", "α", 0.25, 0.0, 1.0, examples=(0.1, 0.25, 0.5),
+                   piecewise_linear=True),
+    ActivationSpec("ELU", ELU, "alpha", "α", 1.0, 0.0, 2.0, examples=(0.5, 1.0, 2.0)),
     ActivationSpec("SELU", SELU),
-    ActivationSpec("softplus", Softplus),
+    ActivationSpec("softplus", Softplus, gate_shift=0.0),
     ActivationSpec("softsign", Softsign),
     ActivationSpec("arctan", Arctan),
-    ActivationSpec("swish", Swish, "beta", "β", 1.0, 0.0, 5.0),
+    ActivationSpec("swish", Swish, "beta", "β", 1.0, 0.0, 5.0, examples=(0.5, 1.0, 5.0)),
     ActivationSpec("softmax", Softmax),
 )}
 

@@ -314,6 +314,12 @@ def softmax_cross_entropy(logits: Tensor, target, reduction: str = "mean") -> Te
 
 
 # ---- a model of mlpbook as a graph ---------------------------------------------------------------
+#: The activations of ``mb.activations.ACTIVATIONS`` (by name) that ``from_sequential`` turns
+#: into tensor operations.
+AUTODIFF_ACTIVATIONS = {"identity": lambda a: a, "sigmoid": Tensor.sigmoid, "tanh": Tensor.tanh,
+                        "ReLU": Tensor.relu}
+
+
 def from_sequential(model, X) -> tuple[Tensor, dict[str, Tensor]]:
     """Run ``model`` (a ``Sequential`` of ``Dense`` and scalar activations) on ``X`` with tensors.
 
@@ -321,10 +327,10 @@ def from_sequential(model, X) -> tuple[Tensor, dict[str, Tensor]]:
     (``"0.W"``, ``"0.b"``, ...); they share memory with the layers' arrays. Nodes are labelled
     in the book's notation: ``W[ℓ]``, ``b[ℓ]``, ``z[ℓ]``, ``a[ℓ]`` for the ℓ-th dense layer.
     """
-    from .activations import Identity, ReLU, Sigmoid, Tanh
+    from .activations import ACTIVATIONS, Identity
     from .layers import Dense
 
-    rules = {Identity: lambda a: a, Sigmoid: Tensor.sigmoid, Tanh: Tensor.tanh, ReLU: Tensor.relu}
+    rules = {ACTIVATIONS[name].cls: rule for name, rule in AUTODIFF_ACTIVATIONS.items()}
     if not isinstance(X, Tensor):  # the input takes the model's dtype, as in Sequential.forward
         first = next((layer for layer in model.layers if isinstance(layer, Dense)), None)
         dtype = None if first is None else first.W.dtype
@@ -345,5 +351,31 @@ def from_sequential(model, X) -> tuple[Tensor, dict[str, Tensor]]:
             a.name = a.name if isinstance(layer, Identity) else f"a[{ell}]"
         else:
             raise TypeError(f"from_sequential: layer {i} ({layer!r}) is not supported; expected "
-                            "Dense, Identity, Sigmoid, Tanh or ReLU")
+                            f"Dense or an activation of {list(AUTODIFF_ACTIVATIONS)}")
     return a, leaves
+
+
+# ---- forward mode, for comparison (chapter 07) ---------------------------------------------------
+def jvp(model, X, tangent):
+    """Forward mode on a ``Sequential`` of ``Dense`` and scalar activations.
+
+    X : (n, d) input; tangent : dict keyed like ``model.parameters()`` (``"0.W"``, ...) with
+    arrays of the parameters' shapes, the direction v (missing entries are zero).
+    Returns (output, doutput), both (n, k): the output and its change along v, J v.
+    """
+    from .layers import Dense
+
+    A, dA = X, np.zeros_like(X)
+    for i, layer in enumerate(model.layers):
+        if isinstance(layer, Dense):
+            dW = tangent.get(f"{i}.W", np.zeros_like(layer.W))
+            db = tangent.get(f"{i}.b", 0.0)
+            b = 0.0 if layer.b is None else layer.b
+            dA = dA @ layer.W.T + A @ dW.T + db  # ż = Ẇa + Wȧ + ḃ
+            A = A @ layer.W.T + b  # z = Wa + b
+        else:
+            A, dA = layer.function(A), layer.derivative(A) * dA  # ȧ = σ'(z) ⊙ ż
+    return A, dA
+
+
+__all__ += ["jvp"]

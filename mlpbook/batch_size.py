@@ -21,22 +21,14 @@ import time
 import numpy as np
 
 from ._checks import integer
-from .init import as_generator
-from .training import evaluate, train_step
+from .training import evaluate, train_step, training_updates
 
 __all__ = ["training_step", "training_curve", "updates_to_target", "update_times",
            "time_per_update"]
 
 
 def _check_batch_size(batch_size, n: int, who: str) -> int:
-    try:
-        checked = integer(batch_size, who, "batch_size")
-    except ValueError:
-        checked = n + 1
-    if checked > n:
-        raise ValueError(f"{who}: batch_size must be an integer in [1, {n}] (the number of "
-                         f"samples); got {batch_size!r}")
-    return checked
+    return integer(batch_size, who, "batch_size (at most the number of samples)", maximum=n)
 
 
 def training_step(model, loss, optimizer, Xb, yb) -> float:
@@ -47,36 +39,28 @@ def training_step(model, loss, optimizer, Xb, yb) -> float:
 
 def training_curve(model, loss, optimizer, X, y, batch_size: int, n_updates: int, rng=None,
                    every: int = 1, target: float | None = None):
-    """Train as ``mb.fit`` does (reshuffle at every epoch, one update per mini-batch) and record
-    the mean loss on all of (X, y), in production mode, before the first update and after every
-    ``every`` updates. Stops after ``n_updates`` updates, or at the first recorded loss that is
-    ``<= target``.
+    """Train by ``mb.fit``'s own loop (:func:`mlpbook.training.training_updates`: reshuffle at
+    every epoch, one update per mini-batch, a too small last batch joined to the one before) and
+    record the mean loss on all of (X (n, N_0), y), in production mode, before the first update
+    and after every ``every`` updates. Stops after ``n_updates`` updates, or at the first
+    recorded loss that is ``<= target``.
 
     Returns ``(updates, losses)``: arrays of shape (k,), the update counts and the losses.
     """
     X, y = np.asarray(X), np.asarray(y)
-    n = X.shape[0]
-    batch_size = _check_batch_size(batch_size, n, "training_curve")
-    for what, v in (("n_updates", n_updates), ("every", every)):
-        integer(v, "training_curve", what)
-    rng = as_generator(rng)
+    batch_size = _check_batch_size(batch_size, X.shape[0], "training_curve")
+    n_updates = integer(n_updates, "training_curve", "n_updates")
+    every = integer(every, "training_curve", "every")
     updates, losses = [0], [evaluate(model, loss, X, y)[0]]
-
-    def done():  # target reached, or diverged
-        return not math.isfinite(losses[-1]) or (target is not None and losses[-1] <= target)
-
+    steps = training_updates(model, loss, optimizer, X, y, batch_size, rng)
     u = 0
-    while u < n_updates and not done():
-        order = rng.permutation(n)  # a new epoch, shuffled as in mb.fit
-        for start in range(0, n, batch_size):
-            idx = order[start:start + batch_size]
-            training_step(model, loss, optimizer, X[idx], y[idx])
-            u += 1
-            if u % every == 0 or u == n_updates:
-                updates.append(u)
-                losses.append(evaluate(model, loss, X, y)[0])
-            if u == n_updates or done():
-                break
+    while u < n_updates and math.isfinite(losses[-1]) \
+            and (target is None or losses[-1] > target):  # not reached, not diverged
+        next(steps)
+        u += 1
+        if u % every == 0 or u == n_updates:
+            updates.append(u)
+            losses.append(evaluate(model, loss, X, y)[0])
     return np.array(updates), np.array(losses)
 
 

@@ -375,7 +375,7 @@ def cmd_site(args) -> int:
         return 2
     try:
         report = build(out=args.out, book=args.book, exercises=args.exercises, cache=args.cache,
-                       jobs=args.jobs, mathjax=args.mathjax,
+                       jobs=args.jobs, mathjax=args.mathjax, pdf=args.pdf,
                        log=lambda text: print(text, file=sys.stderr))
     except (RuntimeError, ValueError) as exc:
         print(f"mlpbook {exc}", file=sys.stderr)
@@ -522,6 +522,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="processes drawing explorer frames (default: one per core)")
     site.add_argument("--mathjax", metavar="DIR", help="an unpacked MathJax 3 es5 folder to "
                       "serve instead of the cached npm copy")
+    site.add_argument("--pdf", action="store_true",
+                      help="also print the chapters and the appendix to OUT/mlpbook.pdf through "
+                      "headless Chromium (/usr/bin/chromium or MLPBOOK_CHROMIUM; no TeX)")
     site.set_defaults(func=cmd_site)
     return parser
 

@@ -231,8 +231,10 @@ def sawtooth(depth: int) -> Sequential:
 # ---- the multiplication gate's error ------------------------------------------------------------
 
 # Activations (names of ``mb.activations.ACTIVATIONS``) for the multiplication gate, with the
-# shift that makes σ''(shift) ≠ 0 for each.
-GATE_SHIFTS = {"softplus": 0.0, "sigmoid": 1.0, "tanh": 0.5}
+# shift that makes σ''(shift) ≠ 0 for each: those the registry gives a ``gate_shift``, the one
+# that needs no shift (softplus, the gate of Figure 5.4) first.
+GATE_SHIFTS = dict(sorted(((name, spec.gate_shift) for name, spec in ACTIVATIONS.items()
+                           if spec.gate_shift is not None), key=lambda item: item[1] != 0))
 
 
 def gate_grid(n: int = 41) -> np.ndarray:

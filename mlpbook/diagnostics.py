@@ -17,7 +17,7 @@ from functools import partial
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .init import as_generator, normal
+from .init import VARIANCES, as_generator, normal
 from .layers import Dense
 from .sequential import Sequential
 
@@ -102,14 +102,10 @@ def _normal(std):
     return f
 
 
-# The initialisers the explorer offers, by name.
-INITIALIZERS = {
-    "normal(1)": _normal(1.0),
-    "normal(0.01)": _normal(0.01),
-    "xavier": "xavier",
-    "he": "he",
-    "glorot": "glorot",
-}
+# The initialisers the explorer offers, by name: two fixed standard deviations, then every
+# initialiser of ``mb.init.VARIANCES`` (scaled by the fans).
+INITIALIZERS = {"normal(1)": _normal(1.0), "normal(0.01)": _normal(0.01),
+                **{name: name for name in VARIANCES}}
 
 
 def init_records(depth=10, init="xavier", activation="tanh", width=100, n=500, seed=0):

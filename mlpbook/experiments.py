@@ -27,7 +27,7 @@ from .losses import BCEWithLogitsLoss
 from .optim import SGD, Adam
 from .regularization import L2
 from .sequential import Sequential, mlp
-from .training import fit
+from .training import fit, train_step, training_updates
 
 __all__ = [
     "wavy_boundary_data", "boundary_classifier", "train_full_batch", "activation_curves",
@@ -59,17 +59,12 @@ def boundary_classifier(hidden_units: int, rng=1):
 
 def train_full_batch(model, X, y, lr: float = 3.0, epochs: int = 4000) -> np.ndarray:
     """Full-batch gradient descent on the binary cross-entropy of the logits: every epoch one
-    forward pass, one backward pass, and θ ← θ − lr ∇C for every parameter. Returns the loss
-    before each update, (epochs,)."""
-    import mlpbook as mb
-
-    loss = mb.BCEWithLogitsLoss()
+    ``train_step`` (forward, backward, θ ← θ − lr ∇C for every parameter by ``SGD``) on all of
+    (X (n, N_0), y). Returns the loss before each update, (epochs,)."""
+    loss, optimizer = BCEWithLogitsLoss(), SGD(model.parameters(), lr=lr)
     history = np.empty(epochs)
-    for epoch in range(epochs):
-        history[epoch] = loss.forward(model.forward(X), y)
-        model.backward(loss.backward())
-        for p in model.parameters():
-            p.value -= lr * p.grad
+    for epoch in range(epochs):  # forward, loss, backward, θ ← θ − lr ∇C: the step of mb.fit
+        history[epoch], _ = train_step(model, loss, optimizer, X, y)
     return history
 
 
@@ -159,22 +154,16 @@ def bn_first_updates(lr=1.0, batchnorm=False, depth=10, width=32, updates=6, bat
         A = layer.forward(A, training=True)
         if isinstance(layer, ReLU):
             act_std.append(A.std())
-    loss, opt = BCEWithLogitsLoss(), SGD(model.parameters(), lr=lr)
-    shuffle = as_generator(seed)  # the batches of fit(rng=seed): a new permutation each epoch
-    n_batches = -(-len(X) // batch_size)
     out = {"act_std": np.array(act_std), "loss": np.empty(updates),
            "grad_norm": np.empty((updates, len(dense))),
            "weight_norm": np.empty((updates + 1, len(dense)))}
+    steps = training_updates(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=lr), X, y,
+                             batch_size, rng=seed)  # the batches of fit(rng=seed)
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(updates):
-            if k % n_batches == 0:
-                order = shuffle.permutation(len(X))
-            idx = order[(k % n_batches) * batch_size:(k % n_batches + 1) * batch_size]
             out["weight_norm"][k] = [np.linalg.norm(d.W) for d in dense]
-            out["loss"][k] = loss.forward(model.forward(X[idx], training=True), y[idx])
-            model.backward(loss.backward())
+            _, out["loss"][k], _ = next(steps)
             out["grad_norm"][k] = [np.linalg.norm(d.dW) for d in dense]
-            opt.step()
         out["weight_norm"][updates] = [np.linalg.norm(d.W) for d in dense]
     return out
 
@@ -227,3 +216,216 @@ def regularization_run(lam=0.0, p_keep=1.0, sigma=0.0, copies=20, epochs=200, se
                   epochs=epochs, batch_size=len(X), rng=seed, validation=data["val"],
                   regularizer=L2(lam) if lam > 0 else None, progress=False)
     return model, history
+
+
+# ---- chapter 06: backpropagation ---------------------------------------------------------------
+
+def shortest_time(fn, *args, repeats: int = 3):
+    """Call ``fn(*args)`` ``repeats`` times; return ``(result, seconds)``: the result of the last
+    call and the shortest of the timed calls (other work on the machine can only lengthen a call,
+    so the shortest is the least disturbed)."""
+    import time
+
+    if repeats < 1:
+        raise ValueError(f"shortest_time: repeats must be at least 1; got {repeats}")
+    best, result = np.inf, None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn(*args)
+        best = min(best, time.perf_counter() - start)
+    return result, best
+
+
+def bunescu_softmax(W, b, x, label, levels, shift=0):
+    """The backward pass of [Bunescu], "Softmax for 1 Example", for one example, as printed.
+
+    W, b : dicts l -> W[l] of shape (s_{l+1}, s_l) and b[l] of shape (s_{l+1},), l = 1..n_l;
+        W[l] takes layer l to layer l + 1 (the slides' numbering: layer 1 is the input x).
+    Sigmoid units on layers 2..n_l, a softmax on layer n_l + 1, the cross-entropy of ``label``.
+    Visits ``levels`` in the given order with δ(l) = ((W(l + shift))ᵀ δ(l + 1)) · f'(z(l)) (shift
+    0 is right; shift 1 is the slides' vectorised slip). A missing W or δ raises KeyError.
+    Returns (delta, a): dicts of the δ(l) computed and of the activations a(l), l = 1..n_l + 1.
+    """
+    from .activations import softmax
+
+    n_l, sig = len(W), Sigmoid()
+    a, z = {1: np.asarray(x, dtype=float)}, {}
+    for l in range(1, n_l + 1):
+        z[l + 1] = W[l] @ a[l] + b[l]
+        a[l + 1] = softmax(z[l + 1]) if l == n_l else sig.function(z[l + 1])
+    delta = {n_l + 1: a[n_l + 1] - np.eye(len(b[n_l]))[label]}  # softmax + cross-entropy
+    for l in levels:
+        delta[l] = (W[l + shift].T @ delta[l + 1]) * sig.derivative(z[l])
+    return delta, a
+
+
+__all__ += ["shortest_time", "bunescu_softmax"]
+
+
+# ---- chapter 05: scaling regression targets ------------------------------------------------------
+def scaling_net(*output, seed: int = 0):
+    """The 10-16-1 tanh network of chapter 05, with the same initial weights for a given seed.
+
+    ``output`` : optional layers appended after the last ``Dense`` (e.g. ``Sigmoid()``).
+    Maps inputs of shape (n, 10) to outputs of shape (n, 1).
+    """
+    from .activations import Tanh
+
+    r = np.random.default_rng(seed)
+    return Sequential(Dense(10, 16, rng=r), Tanh(), Dense(16, 1, rng=r), *output)
+
+
+def target_scaling_run(model, X, T, Y, train, test, undo=None, lr: float = 0.03,
+                       epochs: int = 300) -> np.ndarray:
+    """Full-batch gradient descent on the mean squared loss of ``model`` for the targets ``T``.
+
+    X : (n, d) inputs; T : (n, k) targets the network is trained on (possibly scaled);
+    Y : (n, k) targets in their original units; train, test : index arrays into the rows.
+    ``undo`` maps a prediction in the units of T back to the units of Y (identity if None).
+    Returns the test error after each epoch, shape (epochs,): the mean squared error of
+    ``undo(model(X[test]))`` against ``Y[test]`` divided by the variance of ``Y[test]``.
+    """
+    from .losses import SquaredLoss
+
+    undo = (lambda t: t) if undo is None else undo
+    loss, history = SquaredLoss(), []
+    for _ in range(epochs):
+        loss.forward(model.forward(X[train]), T[train])
+        model.backward(loss.backward())
+        for p in model.parameters():
+            p.value -= lr * p.grad
+        error = np.mean((undo(model.forward(X[test])) - Y[test]) ** 2) / Y[test].var()
+        history.append(error)
+    return np.array(history)
+
+
+__all__ += ["scaling_net", "target_scaling_run"]
+
+
+# ---- chapters 10 and 11: how much a training amplifies a tiny change of its start ---------------
+
+def bn_sensitivity(lr, batchnorm=True, rel=1e-8, seeds=(1,)):
+    """How chaotic a run of ``bn_run(lr, batchnorm)`` is: the largest |change of the final
+    training loss| over retrainings whose initial parameters are multiplied by 1 + rel·u
+    (u uniform in [−1, 1], one generator seed per entry of ``seeds``). Returns a float."""
+    base = bn_run(lr, batchnorm).loss[-1]
+    return max(abs(bn_run(lr, batchnorm, nudge=rel, nudge_seed=s).loss[-1] - base)
+               for s in seeds)
+
+
+def overfit_sensitivity(rel=1e-8, seed=1):
+    """How well-conditioned chapter 11's unregularised run (``regularization_run()``) is: the
+    largest |change of its validation loss| over its 200 epochs when every initial parameter is
+    first multiplied by 1 + rel·u (u uniform in [−1, 1] from generator ``seed``). Returns a
+    float."""
+    _, base = regularization_run()
+    data = overfitting_data(0)
+    model = nudge_parameters(overfit_net(rng=0), rel, rng=seed)
+    history = fit(model, BCEWithLogitsLoss(), Adam(model.parameters(), lr=0.01), *data["train"],
+                  epochs=200, batch_size=len(data["train"][0]), rng=0,
+                  validation=data["val"], progress=False)
+    return float(np.abs(np.array(history.val_loss) - np.array(base.val_loss)).max())
+
+
+def calibration_summary(models, X, y, n_bins=10):
+    """Where the BCE loss of binary classifiers comes from (chapter 11's calibration study).
+
+    ``models``: dict name -> model whose output (n, 1) is a logit; X (n, d); y (n, 1) of 0/1.
+    Returns a dict name -> {"mistakes": int, "per mistake", "per correct": mean BCE of the wrong
+    and of the right answers, "loss": mean BCE, "confidence": mean of max(p, 1 − p), "ECE": the
+    expected calibration error of the confidences, "outcomes": (confidence (n,), right (n,) as
+    0.0/1.0), the pairs a reliability diagram draws}."""
+    from .activations import sigmoid
+    from .metrics import expected_calibration_error
+    from .training import predict
+
+    labels = np.asarray(y, dtype=float)[:, 0]
+    summary = {}
+    for name, model in models.items():
+        z = predict(model, X)[:, 0]
+        per_point = np.logaddexp(0, -z) * labels + np.logaddexp(0, z) * (1 - labels)
+        wrong = (z > 0) != (labels == 1)
+        confidence = np.maximum(sigmoid(z), 1 - sigmoid(z))
+        right = (~wrong).astype(float)
+        summary[name] = {"mistakes": int(wrong.sum()), "per mistake": per_point[wrong].mean(),
+                         "per correct": per_point[~wrong].mean(), "loss": per_point.mean(),
+                         "confidence": confidence.mean(), "outcomes": (confidence, right),
+                         "ECE": expected_calibration_error(confidence, right, n_bins)}
+    return summary
+
+
+__all__ += ["bn_sensitivity", "overfit_sensitivity", "calibration_summary"]
+
+
+# Chapter 04: activation functions.
+def derivative_errors(activation, z, h: float = 1e-5):
+    """Largest gaps between an activation's derivatives and central differences.
+
+    ``activation``: an object with ``function`` and ``derivative`` (and, when it has one,
+    ``second_derivative``); ``z`` (n,) the points, kept away from the kinks. Compares
+    ``derivative`` with (f(z+h) − f(z−h))/2h of ``function``, and ``second_derivative`` with the
+    same difference of ``derivative``. Returns (error of σ', error of σ'' or None when the
+    activation has no second derivative), two floats."""
+    z = np.asarray(z, dtype=float)
+
+    def central(g):
+        return (g(z + h) - g(z - h)) / (2 * h)
+
+    first = float(np.max(np.abs(activation.derivative(z) - central(activation.function))))
+    if not hasattr(activation, "second_derivative"):
+        return first, None
+    second = activation.second_derivative(z) - central(activation.derivative)
+    return first, float(np.max(np.abs(second)))
+
+
+__all__ += ["derivative_errors"]
+
+
+# Chapter 09: initialisation and vanishing gradients.
+def identity_chain(w: float, L: int, dtype=np.float64) -> Sequential:
+    """The linear network of [MEDL] (5.34)–(5.35): L − 1 layers ``Dense(2, 2)`` with W = wI,
+    then ``Dense(2, 1)`` with W[L] = (1, 1); no biases, no activations. Input (n, 2) -> (n, 1),
+    in ``dtype``."""
+    def scaled_eye(shape, rng=None, dtype=dtype):
+        return (w * np.eye(2)).astype(dtype)
+
+    def ones(shape, rng=None, dtype=dtype):
+        return np.ones(shape, dtype=dtype)
+
+    layers = [Dense(2, 2, init=scaled_eye, bias=False, dtype=dtype) for _ in range(L - 1)]
+    return Sequential(*layers, Dense(2, 1, init=ones, bias=False, dtype=dtype))
+
+
+class ClippedOptimizer:
+    """Wraps an optimizer so that every ``step()`` first clips the gradients of its parameters
+    with ``clip(params, max_value)`` (``mb.clip_grad_norm`` or ``mb.clip_grad_value``); usable
+    by ``mb.fit`` like the optimizer itself."""
+
+    def __init__(self, optimizer, clip, max_value: float):
+        self.optimizer, self.params = optimizer, optimizer.params
+        self.clip, self.max_value = clip, max_value
+
+    def step(self) -> None:
+        self.clip(self.params, self.max_value)
+        self.optimizer.step()
+
+    def zero_grad(self) -> None:
+        self.optimizer.zero_grad()
+
+
+def exploding_net(seed=0, width: int = 32, depth: int = 8) -> Sequential:
+    """A ReLU network 1 -> width -> ... -> 1 with ``depth`` Dense layers whose first layer has
+    He's variance 2/N and every later layer twice that, 4/N: the signal's variance doubles at
+    every hidden layer. Input (n, 1) -> (n, 1)."""
+    r = as_generator(seed)
+
+    def twice_he(shape, rng, dtype=np.float64):
+        return (rng.standard_normal(shape) * (2 / np.sqrt(shape[1]))).astype(dtype)
+
+    layers = [Dense(1, width, init="he", rng=r), ReLU()]
+    for _ in range(depth - 2):
+        layers += [Dense(width, width, init=twice_he, rng=r), ReLU()]
+    return Sequential(*layers, Dense(width, 1, init=twice_he, rng=r))
+
+
+__all__ += ["identity_chain", "ClippedOptimizer", "exploding_net"]

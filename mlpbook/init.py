@@ -22,7 +22,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["zeros", "constant", "normal", "xavier", "he", "glorot", "get", "fans"]
+__all__ = ["zeros", "constant", "normal", "xavier", "he", "glorot", "get", "fans", "INITIALIZERS",
+           "VARIANCES"]
 
 
 def as_generator(rng) -> np.random.Generator:
@@ -56,22 +57,33 @@ def normal(shape, rng=None, dtype=np.float64, std: float = 1.0) -> np.ndarray:
     return (std * as_generator(rng).standard_normal(shape)).astype(dtype, copy=False)
 
 
+#: The variance of each weight of the initialisers scaled by the layer's fans, as a function
+#: of (N_in, N_out): the one table of these variances (the functions below draw from it).
+VARIANCES: dict[str, Callable[[int, int], float]] = {
+    "xavier": lambda n_in, n_out: 1.0 / n_in,  # Xavier, derived in [MEDL] §5.5
+    "he": lambda n_in, n_out: 2.0 / n_in,  # He et al., for ReLU
+    "glorot": lambda n_in, n_out: 2.0 / (n_in + n_out),  # Glorot and Bengio
+}
+
+
+def _scaled_normal(name: str, shape, rng, dtype) -> np.ndarray:
+    return normal(shape, rng, dtype, std=np.sqrt(VARIANCES[name](*fans(shape))))
+
+
 def xavier(shape, rng=None, dtype=np.float64) -> np.ndarray:
-    n_in, _ = fans(shape)
-    return normal(shape, rng, dtype, std=np.sqrt(1.0 / n_in))
+    return _scaled_normal("xavier", shape, rng, dtype)
 
 
 def he(shape, rng=None, dtype=np.float64) -> np.ndarray:
-    n_in, _ = fans(shape)
-    return normal(shape, rng, dtype, std=np.sqrt(2.0 / n_in))
+    return _scaled_normal("he", shape, rng, dtype)
 
 
 def glorot(shape, rng=None, dtype=np.float64) -> np.ndarray:
-    n_in, n_out = fans(shape)
-    return normal(shape, rng, dtype, std=np.sqrt(2.0 / (n_in + n_out)))
+    return _scaled_normal("glorot", shape, rng, dtype)
 
 
-_BY_NAME: dict[str, Callable] = {
+#: Every initialiser by name.
+INITIALIZERS: dict[str, Callable] = {
     "zeros": zeros,
     "constant": constant,
     "normal": normal,
@@ -86,9 +98,9 @@ def get(init: str | Callable) -> Callable:
     if callable(init):
         return init
     try:
-        return _BY_NAME[init]
+        return INITIALIZERS[init]
     except (KeyError, TypeError):
         raise ValueError(
-            f"init: expected one of {sorted(_BY_NAME)} or a callable f(shape, rng, dtype); "
+            f"init: expected one of {sorted(INITIALIZERS)} or a callable f(shape, rng, dtype); "
             f"got {init!r}"
         ) from None

@@ -246,7 +246,9 @@ class Layer:
     def _cached(self, name: str):
         value = getattr(self, name, None)
         if value is None:
-            raise RuntimeError(f"{self!r}: backward() called before forward()")
+            raise RuntimeError(f"{self!r}: backward() called before forward(): the layer keeps "
+                               "no input (a fused training step of mb.fit or train_step runs no "
+                               "layer's forward); call model.forward(X, training=True) first")
         return value
 
     def __repr__(self) -> str:
@@ -295,6 +297,26 @@ class Dense(Layer):
         self.db = np.zeros_like(self.b) if bias else None
         self.A_prev = None
 
+    @property
+    def dW(self) -> np.ndarray:
+        """g_W = δᵀa[ℓ-1] of (5.33), (out, in): of the latest ``backward``, or of the latest
+        fused training step, which leaves its factors (:meth:`defer_dW`) and is formed here."""
+        if self._dW_factors is not None:
+            delta, A_prev = self._dW_factors
+            self._dW_factors = None
+            np.matmul(delta.T, A_prev, out=self._dW)  # the product backward computes
+        return self._dW
+
+    @dW.setter
+    def dW(self, value: np.ndarray) -> None:
+        self._dW, self._dW_factors = value, None
+
+    def defer_dW(self, delta: np.ndarray, A_prev: np.ndarray) -> None:
+        """Make ``dW`` the gradient δᵀa of δ (n, out) and a[ℓ-1] (n, in), formed when it is
+        read: the fused step (:mod:`mlpbook.fused`) updates W without forming it. The two
+        arrays must keep their values until the next step."""
+        self._dW_factors = (delta, A_prev)
+
     def forward(self, A, training=False):
         A = as_float_array(A, self, dtype=self.W.dtype)
         check_batch(A, self.in_features, self)
@@ -311,12 +333,14 @@ class Dense(Layer):
         dZ = as_float_array(dZ, (self, ".backward"), dtype=self.W.dtype)
         check_same_shape(dZ, (A_prev.shape[0], self.out_features), (self, ".backward"),
                          "upstream gradient ∂C/∂z")
-        np.matmul(dZ.T, A_prev, out=self.dW)  # g_W = δ a[ℓ-1]ᵀ, summed over the batch   (5.33)
+        self._dW_factors = None
+        np.matmul(dZ.T, A_prev, out=self._dW)  # g_W = δ a[ℓ-1]ᵀ, summed over the batch   (5.33)
         if self.b is not None:
             np.sum(dZ, axis=0, out=self.db)  # g_b = δ, summed over the batch             (5.33)
         return dZ @ self.W if input_grad else None  # ∂C/∂a[ℓ-1] = W[ℓ]ᵀ δ[ℓ]         (5.29)
 
     def astype(self, dtype):
+        self.dW = self.dW  # form a deferred gradient before converting it
         super().astype(dtype)
         self.A_prev = None
         return self

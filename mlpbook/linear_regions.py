@@ -17,12 +17,12 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_float_array
-from .activations import Identity, LeakyReLU, PReLU, ReLU
+from .activations import ACTIVATIONS, Identity
 from .layers import Dense
 
 __all__ = ["activation_patterns", "region_labels", "input_jacobian", "local_affine_map"]
 
-_PIECEWISE_LINEAR = (ReLU, LeakyReLU, PReLU)
+_PIECEWISE_LINEAR = tuple(s.cls for s in ACTIVATIONS.values() if s.piecewise_linear)
 
 
 def activation_patterns(model, X) -> np.ndarray:

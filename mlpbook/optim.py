@@ -35,7 +35,8 @@ from ._checks import number
 from .layers import Layer
 
 __all__ = [
-    "Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "AdaDelta", "RMSprop", "Adam", "AdamW",
+    "OPTIMIZERS", "Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "AdaDelta", "RMSprop",
+    "Adam", "AdamW",
     "clip_grad_value", "clip_grad_norm",
 ]
 
@@ -137,11 +138,19 @@ class SGD(Optimizer):
     With ``weight_decay=λ`` this is the update (5.53): θ ← (1 − αλ)θ − α g.
     """
 
-    def __init__(self, params, lr, weight_decay=0.0):
-        super().__init__(params, lr, weight_decay)
+    def step(self) -> None:
+        """One update of every parameter from its current gradient."""
+        self.t += 1
+        for p in self.params:
+            self.update(p.value, p.grad)
 
-    def _update(self, i, theta, g):
-        theta -= self.lr * g
+    def update(self, theta: np.ndarray, g: np.ndarray, out: np.ndarray | None = None) -> None:
+        """θ ← θ − α(g + λθ) for one parameter θ (changed in place) of gradient g, both of one
+        shape; the temporaries go into ``out`` (that shape and dtype) when it is given. The
+        rule of ``step``, also used by the fused step (:mod:`mlpbook.fused`) for the biases."""
+        if self.weight_decay:
+            g = np.add(g, np.multiply(theta, self.weight_decay, out=out), out=out)  # g + λθ
+        theta -= np.multiply(g, self.lr, out=out)  # θ − α(g + λθ)
 
 
 class Momentum(Optimizer):
@@ -318,6 +327,11 @@ class AdamW(Adam):
     def _decay(self, theta, g):
         theta *= 1 - self.lr * self.weight_decay  # decoupled: θ ← θ − αλθ, then the Adam step
         return g
+
+
+#: Every optimizer by name: the one list the chapters' explorers and the website derive from.
+OPTIMIZERS: dict[str, type[Optimizer]] = {cls.__name__: cls for cls in (
+    SGD, Momentum, Nesterov, AdaGrad, AdaDelta, RMSprop, Adam, AdamW)}
 
 
 # ---- gradient clipping ------------------------------------------------------------------------

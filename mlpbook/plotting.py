@@ -910,3 +910,27 @@ def plot_batch_size_runs(runs, axes=None):
     axes[0].legend(fontsize=8)
     return axes
 
+
+
+# --- chapter 12: a classifier's learning curves -----------------------------------------------
+
+
+def plot_history(history, title: str = "", axes=None, ylim=(0.8, 1.005)):
+    """Loss (log scale) and accuracy of a classifier after each epoch, training and validation,
+    side by side. ``history``: a ``History`` of ``fit`` with ``loss``, ``val_loss``,
+    ``accuracy`` and ``val_accuracy`` (E values each). Returns the two axes."""
+    missing = [k for k in ("loss", "val_loss", "accuracy", "val_accuracy") if k not in history]
+    if missing:
+        raise ValueError(f"plot_history: the history has no {missing}; it has {sorted(history)}")
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(11, 3.4))
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    for ax, key, ylabel in zip(axes, ("loss", "accuracy"), ("cross-entropy", "accuracy"),
+                               strict=True):
+        ax.plot(epochs, history[key], label="training")
+        ax.plot(epochs, history["val_" + key], label="test")
+        ax.set(xlabel="epoch", ylabel=ylabel, title=f"{title}: {key}" if title else key)
+        ax.legend()
+    axes[0].set_yscale("log")
+    axes[1].set_ylim(*ylim)
+    return axes

@@ -13,10 +13,13 @@ the optimizers of :mod:`mlpbook.optim` accept in place of ``model.parameters()``
 (51, 2)
 
 ``optimizer_path(name, lr, steps)`` is the experiment of chapter 08's optimizer explorer: the
-path of one optimizer of ``OPTIMIZER_SETTINGS`` on the ill-conditioned bowl.
+path of one optimizer of ``BOWL_SETTINGS`` (every one of ``mb.optim.OPTIMIZERS`` but those of
+``NOT_ON_THE_BOWL``) on the ill-conditioned bowl.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,7 +27,8 @@ from . import optim
 from ._checks import integer
 
 __all__ = ["Quadratic", "ill_conditioned_bowl", "Point", "trajectory", "BOWL_START",
-           "OPTIMIZER_SETTINGS", "make_optimizer", "optimizer_path"]
+           "BowlSetting", "BOWL_SETTINGS", "NOT_ON_THE_BOWL", "OPTIMIZER_SETTINGS",
+           "make_optimizer", "optimizer_path"]
 
 
 class Quadratic:
@@ -116,39 +120,49 @@ def trajectory(surface, make_optimizer, start, steps: int) -> np.ndarray:
 
 # ---- chapter 08's optimizer explorer ------------------------------------------------------------
 
-# Each optimizer on the ill-conditioned bowl with its learning rate (default, slider min, max).
-# Other hyperparameters are fixed: β = 0.9 for the momentum methods, decay 0.9 for RMSprop and
-# AdaDelta, AdaDelta's ε = 1e-2 (with its default 1e-6 it barely leaves the start in 100 steps).
+@dataclass(frozen=True)
+class BowlSetting:
+    """How chapter 08's explorer runs one optimizer of ``mb.optim.OPTIMIZERS`` on the
+    ill-conditioned bowl: learning rate ``lr`` (default) and the slider's range [``low``,
+    ``high``]; ``examples``, three rates inside it for the website's frames (a small one, the
+    default, a large one); ``options``, the other arguments, fixed."""
+
+    lr: float
+    low: float
+    high: float
+    examples: tuple[float, float, float]
+    options: dict = field(default_factory=dict)
+
+
+# Each optimizer on the ill-conditioned bowl. Other hyperparameters are fixed: β = 0.9 for the
+# momentum methods, decay 0.9 for RMSprop and AdaDelta, AdaDelta's ε = 1e-2 (with its default
+# 1e-6 it barely leaves the start in 100 steps).
 BOWL_START = (-8.0, 2.0)
-OPTIMIZER_SETTINGS = {
-    "SGD": (0.95, 0.05, 1.2),
-    "Momentum": (0.95, 0.05, 5.0),
-    "Nesterov": (0.95, 0.05, 5.0),
-    "AdaGrad": (1.0, 0.05, 5.0),
-    "AdaDelta": (1.0, 0.05, 3.0),
-    "RMSprop": (0.1, 0.01, 1.0),
-    "Adam": (0.5, 0.01, 2.0),
+BOWL_SETTINGS: dict[str, BowlSetting] = {
+    "SGD": BowlSetting(0.95, 0.05, 1.2, (0.2, 0.95, 1.2)),
+    "Momentum": BowlSetting(0.95, 0.05, 5.0, (0.2, 0.95, 2.0), {"beta": 0.9}),
+    "Nesterov": BowlSetting(0.95, 0.05, 5.0, (0.2, 0.95, 2.0), {"beta": 0.9}),
+    "AdaGrad": BowlSetting(1.0, 0.05, 5.0, (0.2, 1.0, 3.0)),
+    "AdaDelta": BowlSetting(1.0, 0.05, 3.0, (0.2, 1.0, 3.0), {"rho": 0.9, "eps": 1e-2}),
+    "RMSprop": BowlSetting(0.1, 0.01, 1.0, (0.02, 0.1, 0.5), {"alpha": 0.9}),
+    "Adam": BowlSetting(0.5, 0.01, 2.0, (0.1, 0.5, 1.5)),
 }
+# The optimizers of the registry the bowl leaves out, and why.
+NOT_ON_THE_BOWL = {"AdamW": "Adam with decoupled weight decay, which pulls the path toward the "
+                            "origin, where the bowl's minimum already is: Adam's path, shrunk"}
+# name -> (lr, slider min, slider max), as chapter 08 reads them
+OPTIMIZER_SETTINGS = {name: (s.lr, s.low, s.high) for name, s in BOWL_SETTINGS.items()}
 
 
 def make_optimizer(name, params, lr=None):
-    """The optimizer called ``name`` (a key of ``OPTIMIZER_SETTINGS``) on ``params``, with
-    learning rate ``lr`` (default: the one in ``OPTIMIZER_SETTINGS``) and the fixed settings
-    described there."""
-    if name not in OPTIMIZER_SETTINGS:
-        raise ValueError(f"make_optimizer: expected one of {list(OPTIMIZER_SETTINGS)}; "
+    """The optimizer called ``name`` (a key of ``BOWL_SETTINGS``) on ``params``, with
+    learning rate ``lr`` (default: the one in ``BOWL_SETTINGS``) and the fixed settings
+    listed there."""
+    if name not in BOWL_SETTINGS:
+        raise ValueError(f"make_optimizer: expected one of {list(BOWL_SETTINGS)}; "
                          f"got {name!r}")
-    lr = OPTIMIZER_SETTINGS[name][0] if lr is None else lr
-    build = {
-        "SGD": lambda: optim.SGD(params, lr),
-        "Momentum": lambda: optim.Momentum(params, lr, beta=0.9),
-        "Nesterov": lambda: optim.Nesterov(params, lr, beta=0.9),
-        "AdaGrad": lambda: optim.AdaGrad(params, lr),
-        "AdaDelta": lambda: optim.AdaDelta(params, lr, rho=0.9, eps=1e-2),
-        "RMSprop": lambda: optim.RMSprop(params, lr, alpha=0.9),
-        "Adam": lambda: optim.Adam(params, lr),
-    }
-    return build[name]()
+    setting = BOWL_SETTINGS[name]
+    return optim.OPTIMIZERS[name](params, setting.lr if lr is None else lr, **setting.options)
 
 
 def optimizer_path(name, lr=None, steps=100, start=BOWL_START):

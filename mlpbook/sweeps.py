@@ -23,7 +23,7 @@ from .optim import Adam
 from .sequential import mlp
 from .training import evaluate, fit, predict
 
-__all__ = ["Sweep", "architecture_sweep", "batch_size_sweep"]
+__all__ = ["Sweep", "architecture_sweep", "batch_size_sweep", "sweep_table"]
 
 
 def _mse(model, X, y) -> float:
@@ -128,3 +128,28 @@ def batch_size_sweep(make_model, loss, X, y, batch_sizes, epochs: int, make_opti
         runs[B] = {"loss": np.array(losses), "updates": per_epoch * np.arange(epochs + 1),
                    "seconds": np.array(seconds)}
     return runs
+
+
+# --- chapter 12: the sweeps as tables ---------------------------------------------------------
+
+
+def sweep_table(values, sweep: Sweep, label: str = "width", best: bool = False) -> str:
+    """The final errors of a ``Sweep`` as a text table, one row per swept value.
+
+    ``values`` (A,): the swept setting of each architecture (width, depth, ...). Columns: the value,
+    the parameter count, the final training and test error (mean over seeds), the range of the
+    final test error over the seeds and, with ``best=True``, the lowest test error reached at any
+    epoch (mean over seeds, what early stopping could reach)."""
+    values = list(values)
+    if len(values) != len(sweep.sizes):
+        raise ValueError(f"sweep_table: expected {len(sweep.sizes)} values (one per "
+                         f"architecture); got {len(values)}")
+    per_seed = sweep.test[:, :, -1]  # (A, S)
+    head = f"{label:>6}  params  train   test (range over seeds)"
+    lines = [head + ("   best test over the epochs" if best else "")]
+    rows = zip(values, sweep.n_params, sweep.final("train"), sweep.final("test"), per_seed,
+               sweep.best("test"), strict=True)
+    for v, n, tr, te, runs, low in rows:
+        line = f"{v:>6} {n:7d}  {tr:.3f}  {te:.3f} ({runs.min():.3f}-{runs.max():.3f})"
+        lines.append(line + (f"         {low:.3f}" if best else ""))
+    return "\n".join(lines)

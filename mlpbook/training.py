@@ -14,14 +14,16 @@ Training runs the model in training mode (dropout active, batch statistics in ba
 validation and ``evaluate`` run it in production mode. Every argument, the data and the targets
 are checked before the first update, so a mistake never leaves a half-trained model.
 
-One update is :func:`train_step`, the same function ``mb.batch_size`` times (for Dense/ReLU chains
-trained by plain SGD, the fused step of :mod:`mlpbook.fused`).
+One update is :func:`train_step` (for Dense/ReLU chains trained by plain SGD, the fused step of
+:mod:`mlpbook.fused`), and one loop takes them, :func:`training_updates`: ``fit`` runs it, and
+so do the experiments and sweeps of the chapters (``mb.batch_size``, ``mb.experiments``).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -31,7 +33,8 @@ from .init import as_generator
 from .layers import Layer
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss
 
-__all__ = ["History", "fit", "train_step", "predict", "evaluate"]
+__all__ = ["History", "fit", "train_step", "training_updates", "epoch_batches", "predict",
+           "evaluate"]
 
 
 class History(dict):
@@ -121,24 +124,24 @@ def train_step(model, loss: Loss, optimizer, Xb, yb, regularizer=None, params=No
                ) -> tuple[float, np.ndarray]:
     """One update on the mini-batch (Xb, yb): forward in training mode, loss, backward (every
     parameter gradient, no ∂C/∂X), the regularizer's gradient added to the parameters ``params``
-    (default ``model.parameters()``), one optimizer step. Returns (loss value, model output).
+    (default ``model.parameters()``), one optimizer step. Returns (loss value, model output
+    (n, N_L)).
 
     A chain of Dense and ReLU layers trained by plain SGD without a regularizer takes the fused
-    step of :mod:`mlpbook.fused` instead, in fewer passes over memory and with no allocation:
-    the same loss, output and biases bit for bit, the weights to round-off (each update rounded
-    once, in the BLAS product), NaN in the weight gradients, which it does not form; its output
-    is a read-only view that the next step overwrites."""
-    if regularizer is None:
-        fused = fused_sgd_step(model, optimizer)
-        result = None if fused is None else fused.step(Xb, yb, loss)
-        if result is not None:
-            return result
-    out = model.forward(Xb, training=True)
-    value = loss.forward(out, yb)
-    model.backward(loss.backward(), input_grad=False)  # fills every gradient
+    step of :mod:`mlpbook.fused` instead (where SciPy is installed), in fewer passes over memory
+    and with no allocation: the same loss, output, biases and gradients bit for bit, the weights
+    to round-off (each update rounded once, in the BLAS product). Each ``dW`` is then formed
+    when it is read; the layers keep no input for ``backward``."""
+    fused = None if regularizer is not None else fused_sgd_step(model, optimizer)
+    result = None if fused is None else fused.step(Xb, yb, loss)  # None: take the plain step
+    if result is not None:
+        return result
+    out = model.forward(Xb, training=True)  # forward
+    value = loss.forward(out, yb)  # loss
+    model.backward(loss.backward(), input_grad=False)  # backward: fills every gradient
     if regularizer is not None:
         regularizer.add_grad(model.parameters() if params is None else params)
-    optimizer.step()
+    optimizer.step()  # update
     return value, out
 
 
@@ -234,20 +237,34 @@ def _fit_arguments(model, loss, optimizer, X, y, epochs, batch_size, validation,
     return X, y, validation, callbacks, params
 
 
-def _run_epoch(model, loss, optimizer, X, y, order, bounds, regularizer, params, classify):
-    """One pass over the data in the batches ``bounds`` of ``order``. Returns (sum of the
-    per-sample losses, number correct or 0, diverged)."""
-    total, correct = 0.0, 0.0
-    for start, stop in bounds:
-        idx = order[start:stop]
-        yb = y[idx]
-        value, out = train_step(model, loss, optimizer, X[idx], yb, regularizer, params)
-        total += value if loss.reduction == "sum" else value * len(idx)
-        if classify:
-            correct += _n_correct(loss, out, yb)
-        if not math.isfinite(value):
-            return total, correct, True
-    return total, correct, False
+def training_updates(model, loss: Loss, optimizer, X, y, batch_size: int, rng=None,
+                     regularizer=None, params=None
+                     ) -> Iterator[tuple[np.ndarray, float, np.ndarray]]:
+    """The updates of mini-batch training, epoch after epoch, for as long as the caller asks:
+    the loop of ``fit``, which every experiment of the library runs.
+
+    Each epoch visits (X (n, N_0), y) once in a new order (``rng.permutation(n)``, drawn when
+    the epoch starts), in batches of ``batch_size`` rows with the last, smaller batch kept; a
+    last batch below ``model.min_training_batch`` samples (batch norm needs two) joins the one
+    before. Each batch is one :func:`train_step`. Yields, after each update, (the batch's row
+    indices (B,), its loss value, the model's output (B, N_L)). The arguments are not checked
+    here: ``fit`` checks them.
+    """
+    rng = as_generator(rng)
+    n = X.shape[0]
+    bounds = _batch_bounds(n, batch_size, model.min_training_batch)
+    while True:
+        order = rng.permutation(n)  # shuffle by index; only batches are copied
+        for start, stop in bounds:
+            idx = order[start:stop]
+            value, out = train_step(model, loss, optimizer, X[idx], y[idx], regularizer, params)
+            yield idx, value, out
+
+
+def epoch_batches(n: int, batch_size: int, min_batch: int = 1) -> int:
+    """The number of batches (updates) of one epoch of ``n`` samples, as ``training_updates``
+    forms them."""
+    return len(_batch_bounds(n, batch_size, min_batch))
 
 
 class _EarlyStopping:
@@ -314,7 +331,6 @@ def fit(model, loss: Loss, optimizer, X, y, epochs: int = 10, batch_size: int = 
     X, y, validation, callbacks, params = _fit_arguments(
         model, loss, optimizer, X, y, epochs, batch_size, validation, regularizer, callbacks,
         early_stopping)
-    rng = as_generator(rng)
     classify = isinstance(loss, (CrossEntropyLoss, BCEWithLogitsLoss, BCELoss))
     keys = ["loss"] + (["accuracy"] if classify else [])
     keys += (["val_loss"] + (["val_accuracy"] if classify else [])) if validation else []
@@ -323,13 +339,19 @@ def fit(model, loss: Loss, optimizer, X, y, epochs: int = 10, batch_size: int = 
     stopper = None if early_stopping is None else \
         _EarlyStopping(early_stopping, "val_loss" if validation is not None else "loss")
     n = X.shape[0]
-    bounds = _batch_bounds(n, batch_size, model.min_training_batch)
+    updates = training_updates(model, loss, optimizer, X, y, batch_size, rng, regularizer, params)
+    per_epoch = epoch_batches(n, batch_size, model.min_training_batch)
     bar = _progress_bar(epochs, progress)
     try:
         for epoch in range(1, epochs + 1):
-            order = rng.permutation(n)  # shuffle by index; only batches are copied
-            total, correct, history.diverged = _run_epoch(
-                model, loss, optimizer, X, y, order, bounds, regularizer, params, classify)
+            total, correct = 0.0, 0.0
+            for idx, value, out in itertools.islice(updates, per_epoch):
+                total += value if loss.reduction == "sum" else value * len(idx)
+                if classify:
+                    correct += _n_correct(loss, out, y[idx])
+                if not math.isfinite(value):
+                    history.diverged = True
+                    break
             history["loss"].append(total / n)
             if classify:
                 history["accuracy"].append(correct / n)

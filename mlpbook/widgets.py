@@ -5,8 +5,9 @@ directly, no widgets needed) and a thin ``*_explorer()`` that wires it to ipywid
 readable labels. The experiments the callbacks run are NumPy-only and live elsewhere:
 :mod:`mlpbook.experiments`, and the topic modules :mod:`mlpbook.constructions` (the
 multiplication gate), :mod:`mlpbook.surfaces` (optimizer paths) and :mod:`mlpbook.diagnostics`
-(per-layer records). They stay importable from here under their old names
-(``mb.widgets.overfit_net``, ...).
+(per-layer records). Every menu is derived from the library's registries
+(``mb.activations.ACTIVATIONS``, ``mb.surfaces.BOWL_SETTINGS`` over ``mb.optim.OPTIMIZERS``,
+``mb.diagnostics.INITIALIZERS`` over ``mb.init.VARIANCES``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 from . import plotting
 from ._extras import import_extra
-from .activations import ACTIVATIONS, make_activation
+from .activations import ACTIVATIONS
 from .constructions import (
     GATE_SHIFTS,
     gate_errors,
@@ -29,20 +30,15 @@ from .diagnostics import INITIALIZERS, init_records
 from .experiments import (
     activation_curves,
     bn_comparison,
-    bn_moons,
     boundary_classifier,
-    jitter,
-    overfit_net,
     overfitting_data,
     regularization_run,
     train_full_batch,
     wavy_boundary_data,
 )
 from .surfaces import (
-    BOWL_START,
-    OPTIMIZER_SETTINGS,
+    BOWL_SETTINGS,
     ill_conditioned_bowl,
-    make_optimizer,
     optimizer_path,
 )
 from .training import predict
@@ -58,21 +54,7 @@ __all__ = [
     "optimizer_explorer_figure", "optimizer_explorer", "init_explorer_figure", "init_explorer",
     "bn_explorer_figure", "bn_explorer", "regularization_explorer_figure",
     "regularization_explorer", "sweep_explorer_figure", "sweep_explorer",
-    # the experiments, under their old names
-    "GATE_ACTIVATIONS", "gate_grid", "gate_errors", "wavy_boundary_data", "boundary_classifier",
-    "train_full_batch", "ACTIVATION_PARAMETERS", "make_activation", "activation_curves",
-    "BOWL_START", "OPTIMIZER_SETTINGS", "make_optimizer", "optimizer_path", "INITIALIZERS",
-    "init_records", "bn_moons", "bn_comparison", "overfitting_data", "overfit_net", "jitter",
-    "regularization_run",
 ]
-
-# Old views of the registry of activations (mb.activations.ACTIVATIONS), kept for the chapters:
-# the multiplication gate's activations as name -> (class name, shift), and the explorer's
-# activations as name -> None or (symbol, default, min, max) of the parameter.
-GATE_ACTIVATIONS = {name: (ACTIVATIONS[name].cls.__name__, shift)
-                    for name, shift in GATE_SHIFTS.items()}
-ACTIVATION_PARAMETERS = {name: None if s.param is None else (s.symbol, s.default, s.low, s.high)
-                         for name, s in ACTIVATIONS.items() if s.scalar}
 
 # Every label is shown whole (ipywidgets otherwise cuts descriptions to a fixed width).
 _LABEL_STYLE = {"description_width": "initial"}
@@ -253,7 +235,7 @@ def optimizer_explorer_figure(name="Momentum", lr=None, steps=100):
     """The explorer's callback: the path of ``name`` on the bowl's contours (with plain SGD at
     the same learning rate for comparison), and the distance to the minimum against the step
     number. Returns the figure."""
-    lr = OPTIMIZER_SETTINGS[name][0] if lr is None else lr
+    lr = BOWL_SETTINGS[name].lr if lr is None else lr
     paths = {f"{name}, lr = {lr:g}": optimizer_path(name, lr, steps)}
     if name != "SGD":
         paths[f"SGD, lr = {lr:g}"] = optimizer_path("SGD", lr, steps)
@@ -274,14 +256,14 @@ def optimizer_explorer():
     """Interactive version of ``optimizer_explorer_figure``: a menu of optimizers, a slider for
     the learning rate (reset to the optimizer's default when the choice changes) and one for the
     number of steps."""
-    name = _control(ipw.Dropdown, "optimizer", options=list(OPTIMIZER_SETTINGS),
+    name = _control(ipw.Dropdown, "optimizer", options=list(BOWL_SETTINGS),
                     value="Momentum")
     lr = _control(ipw.FloatLogSlider, "learning rate", value=0.95, base=10, min=-2, max=0.7,
                   step=0.02)
     steps = _control(ipw.IntSlider, "steps", value=100, min=10, max=300, step=10)
 
     def on_name(change):
-        lr.value = OPTIMIZER_SETTINGS[change["new"]][0]
+        lr.value = BOWL_SETTINGS[change["new"]].lr
 
     name.observe(on_name, names="value")
 

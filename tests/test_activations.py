@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import mlpbook as mb
-from mlpbook import widgets
 from mlpbook.gradcheck import check_layer, rel_error
 
 rng = np.random.default_rng(1234)
@@ -182,16 +181,16 @@ def test_every_module_looks_activations_up_in_the_registry():
 
 
 def test_make_activation_parameters_and_errors():
-    assert isinstance(widgets.make_activation("leaky ReLU"), mb.LeakyReLU)
-    assert widgets.make_activation("leaky ReLU").eps == 0.01
-    assert widgets.make_activation("swish", 3).beta == 3.0
-    assert widgets.make_activation("PReLU", 0.1).alpha.tolist() == [0.1]
+    assert isinstance(mb.activations.make_activation("leaky ReLU"), mb.LeakyReLU)
+    assert mb.activations.make_activation("leaky ReLU").eps == 0.01
+    assert mb.activations.make_activation("swish", 3).beta == 3.0
+    assert mb.activations.make_activation("PReLU", 0.1).alpha.tolist() == [0.1]
     with pytest.raises(ValueError, match="expected one of"):
-        widgets.make_activation("relu6")
+        mb.activations.make_activation("relu6")
     with pytest.raises(ValueError, match="sigmoid has no parameter"):
-        widgets.make_activation("sigmoid", 0.5)
+        mb.activations.make_activation("sigmoid", 0.5)
     with pytest.raises(ValueError, match="z_max must be positive"):
-        widgets.activation_curves("tanh", z_max=0)
+        mb.experiments.activation_curves("tanh", z_max=0)
 
 
 # ---- edges: outputs kept for backward, the ends of float64, bad arguments ----

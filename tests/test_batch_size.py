@@ -23,18 +23,37 @@ def problem(seed=0):
     return model, X, y
 
 
-def test_training_curve_follows_fit_exactly():
-    a, X, y = problem()
-    b, _, _ = problem()
+def networks(r):
+    """A tanh network trained by momentum, a batch-norm network (its training needs batches of
+    two samples) and a Dense/ReLU chain trained by plain SGD (the fused step)."""
+    return {
+        "tanh, momentum": (mb.Sequential(mb.Dense(3, 8, rng=r), mb.Tanh(), mb.Dense(8, 1, rng=r)),
+                           lambda params: mb.Momentum(params, lr=0.05)),
+        "batch norm, SGD": (mb.Sequential(mb.Dense(3, 8, rng=r), mb.BatchNorm(8), mb.ReLU(),
+                                          mb.Dense(8, 1, rng=r)),
+                            lambda params: mb.SGD(params, lr=0.05)),
+        "ReLU chain, SGD": (mb.mlp([3, 8, 8, 1], rng=r), lambda params: mb.SGD(params, lr=0.05)),
+    }
+
+
+@pytest.mark.parametrize("name", list(networks(np.random.default_rng(0))))
+@pytest.mark.parametrize("n, batch_size", [(60, 16), (21, 10)],
+                         ids=["4 batches", "a last batch of one sample"])
+def test_training_curve_follows_fit_exactly(name, n, batch_size):
+    X, y = problem()[1:]
+    X, y = X[:n], y[:n]
     loss = mb.SquaredLoss()
-    mb.fit(a, loss, mb.Momentum(a.parameters(), lr=0.05), X, y, epochs=3, batch_size=16, rng=4,
+    (a, opt_a), (b, opt_b) = (networks(np.random.default_rng(3))[name] for _ in range(2))
+    mb.fit(a, loss, opt_a(a.parameters()), X, y, epochs=3, batch_size=batch_size, rng=4,
            progress=False)
-    updates, losses = training_curve(b, loss, mb.Momentum(b.parameters(), lr=0.05), X, y, 16,
-                                     n_updates=12, rng=4)  # 4 batches per epoch, 3 epochs
+    per_epoch = mb.training.epoch_batches(n, batch_size, a.min_training_batch)
+    updates, losses = training_curve(b, loss, opt_b(b.parameters()), X, y, batch_size,
+                                     n_updates=3 * per_epoch, rng=4)
     for p, q in zip(a.parameters(), b.parameters(), strict=True):
         np.testing.assert_array_equal(p.value, q.value)
-    assert list(updates) == list(range(13))
-    assert losses[-1] == pytest.approx(mb.evaluate(b, loss, X, y)[0], rel=1e-14)
+        assert p.value.dtype == q.value.dtype  # the same arrays, bit for bit
+    assert list(updates) == list(range(3 * per_epoch + 1))
+    assert losses[-1] == mb.evaluate(b, loss, X, y)[0]
 
 
 def test_training_curve_records_every_k_and_the_last_update():
@@ -142,7 +161,8 @@ def test_update_times_rounds_must_be_positive():
 @pytest.mark.parametrize("B", [0, 61, 2.0, True])
 def test_batch_size_must_fit_the_data(B):
     model, X, y = problem()
-    with pytest.raises(ValueError, match="batch_size must be an integer in \\[1, 60\\]"):
+    with pytest.raises(ValueError, match=r"batch_size \(at most the number of samples\) must be "
+                       r"an integer in \[1, 60\]"):
         training_curve(model, mb.SquaredLoss(), mb.SGD(model.parameters(), 0.1), X, y, B, 5)
     with pytest.raises(ValueError, match="batch_size"):
         time_per_update(model, mb.SquaredLoss(), mb.SGD(model.parameters(), 0.1), X, y, B)

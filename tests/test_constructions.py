@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import mlpbook as mb
-from mlpbook import widgets
 from mlpbook.constructions import (
     multiplication_gate,
     product_network,
@@ -175,23 +174,24 @@ def test_gate_rejects_bad_lambda(lam):
 def test_gate_errors_softplus_match_the_leading_term():
     # f_θ − x1x2 ≈ −λ² x1x2(x1² + x2²)/12 for softplus: largest at x1 = x2 = ±1, value λ²/6
     lams = np.array([1e-3, 1e-2])
-    np.testing.assert_allclose(widgets.gate_errors(lams, "softplus"), lams**2 / 6, rtol=1e-3)
+    np.testing.assert_allclose(mb.constructions.gate_errors(lams, "softplus"), lams**2 / 6,
+                               rtol=1e-3)
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
 def test_gate_errors_shifted_fall_like_lambda_squared(activation):
-    e = widgets.gate_errors([1e-2, 1e-3], activation)
+    e = mb.constructions.gate_errors([1e-2, 1e-3], activation)
     assert 90 < e[0] / e[1] < 110
 
 
 def test_gate_errors_rise_again_for_tiny_lambda():
-    e = widgets.gate_errors([1e-4, 1e-7], "softplus")
+    e = mb.constructions.gate_errors([1e-4, 1e-7], "softplus")
     assert e[1] > 1e3 * e[0]  # round-off, amplified by μ ∝ 1/λ², takes over
 
 
 def test_gate_errors_rejects_unknown_activation():
     with pytest.raises(ValueError, match="one of"):
-        widgets.gate_errors([0.1], "relu")
+        mb.constructions.gate_errors([0.1], "relu")
 
 
 # ---- product_network: gates composed into x1 x2 ... xn -----------------------------------------

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 import mlpbook as mb
-from mlpbook import widgets
 from mlpbook.diagnostics import deep_mlp, record_layers
 from mlpbook.gradcheck import numerical_gradient
 
@@ -118,7 +117,7 @@ def test_initializers_have_the_stated_variance():
     shape = (300, 200)  # N_out, N_in
     expected = {"normal(1)": 1.0, "normal(0.01)": 1e-4, "xavier": 1 / 200, "he": 2 / 200,
                 "glorot": 2 / 500}
-    for name, init in widgets.INITIALIZERS.items():
+    for name, init in mb.diagnostics.INITIALIZERS.items():
         W = mb.Dense(200, 300, init=init, rng=rng).W
         assert W.shape == shape and W.var() == pytest.approx(expected[name], rel=0.02)
 
@@ -126,7 +125,8 @@ def test_initializers_have_the_stated_variance():
 def test_init_records_small_weights_shrink_by_the_predicted_factor():
     """normal(0.01), width 100, tanh ≈ identity for tiny inputs: each layer multiplies the
     standard deviation by 0.01·√100 = 0.1, forward (a) and backward (δ)."""
-    recs = widgets.init_records(depth=6, init="normal(0.01)", activation="tanh", width=100, n=400)
+    recs = mb.diagnostics.init_records(depth=6, init="normal(0.01)", activation="tanh",
+                                       width=100, n=400)
     a_std = np.array([r.a.std() for r in recs])
     d_std = np.array([r.delta.std() for r in recs])
     np.testing.assert_allclose(a_std[1:] / a_std[:-1], 0.1, rtol=0.1)
@@ -134,14 +134,15 @@ def test_init_records_small_weights_shrink_by_the_predicted_factor():
 
 
 def test_init_records_identity_xavier_keeps_the_variance():
-    recs = widgets.init_records(depth=8, init="xavier", activation="identity", width=200, n=400)
+    recs = mb.diagnostics.init_records(depth=8, init="xavier", activation="identity",
+                                       width=200, n=400)
     assert all(0.7 < r.a.var() < 1.4 for r in recs)
     assert len(recs) == 8 and recs[0].a.shape == (400, 200)
 
 
 def test_init_records_is_deterministic_and_checks_names():
-    a = widgets.init_records(3, "he", "ReLU", width=20, n=10)
-    b = widgets.init_records(3, "he", "ReLU", width=20, n=10)
+    a = mb.diagnostics.init_records(3, "he", "ReLU", width=20, n=10)
+    b = mb.diagnostics.init_records(3, "he", "ReLU", width=20, n=10)
     assert all(np.array_equal(x.delta, y.delta) for x, y in zip(a, b, strict=True))
     with pytest.raises(ValueError, match="xavier"):
-        widgets.init_records(3, "orthogonal", "tanh")
+        mb.diagnostics.init_records(3, "orthogonal", "tanh")

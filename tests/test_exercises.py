@@ -13,8 +13,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from mlpbook.cli import main
-from mlpbook.exercises import SolutionFormatError, check_exercises, generate_exercises
 from mlpbook.grading import exercise_sets
+from mlpbook.grading.exercises import SolutionFormatError, check_exercises, generate_exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"

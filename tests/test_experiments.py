@@ -1,29 +1,28 @@
 """mb.experiments: the chapters' experiments behind the figures and explorers compute the right
-numbers (closed forms, independent reimplementations, direct runs of mb.fit). Many tests call
-them by their old names in mb.widgets, the same objects (test_widgets checks that)."""
+numbers (closed forms, independent reimplementations, direct runs of mb.fit). NumPy only: the
+explorers that draw them are tested in test_explorers.py."""
 
 import numpy as np
 import pytest
 
 import mlpbook as mb
 from mlpbook import experiments as ex
-from mlpbook import widgets
 
 # ---- chapter 03: the data and classifiers of Figure 5.3 ------------------------------------------
 
 def test_wavy_boundary_data_labels_follow_the_curve():
-    X, y = widgets.wavy_boundary_data(200, rng=3)
+    X, y = mb.experiments.wavy_boundary_data(200, rng=3)
     assert X.shape == (200, 2) and np.all(np.abs(X) <= 2)
     np.testing.assert_array_equal(y, X[:, 1] > np.sin(3 * X[:, 0]))
-    X2, _ = widgets.wavy_boundary_data(200, rng=3)
+    X2, _ = mb.experiments.wavy_boundary_data(200, rng=3)
     np.testing.assert_array_equal(X, X2)
 
 
 def test_train_full_batch_first_step_is_gradient_descent_on_bce():
-    X, y = widgets.wavy_boundary_data(50, rng=0)
-    model = widgets.boundary_classifier(0, rng=0)
+    X, y = mb.experiments.wavy_boundary_data(50, rng=0)
+    model = mb.experiments.boundary_classifier(0, rng=0)
     w0, b0 = model[0].W.copy(), model[0].b.copy()
-    history = widgets.train_full_batch(model, X, y, lr=0.5, epochs=1)
+    history = mb.experiments.train_full_batch(model, X, y, lr=0.5, epochs=1)
     z = X @ w0[0] + b0[0]
     p = 1 / (1 + np.exp(-z))
     bce = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
@@ -33,11 +32,11 @@ def test_train_full_batch_first_step_is_gradient_descent_on_bce():
 
 
 def test_hidden_units_bend_the_boundary():
-    X, y = widgets.wavy_boundary_data()
+    X, y = mb.experiments.wavy_boundary_data()
     results = {}
     for n in (0, 10):
-        model = widgets.boundary_classifier(n)
-        history = widgets.train_full_batch(model, X, y, epochs=1500)
+        model = mb.experiments.boundary_classifier(n)
+        history = mb.experiments.train_full_batch(model, X, y, epochs=1500)
         assert history[-1] < history[0]
         results[n] = np.mean((model.forward(X)[:, 0] > 0) == y)
     assert results[0] < 0.9 < 0.95 < results[10]
@@ -77,15 +76,14 @@ FORMULAS = [
 ]
 
 
-def test_every_activation_of_the_menu_is_covered():
-    menu = list(widgets.activation_explorer().children[0].options)
+def test_every_scalar_activation_of_the_registry_has_its_formulas_here():
     scalar = [name for name, spec in mb.activations.ACTIVATIONS.items() if spec.scalar]
-    assert [f[0] for f in FORMULAS] == menu == scalar == list(widgets.ACTIVATION_PARAMETERS)
+    assert [f[0] for f in FORMULAS] == scalar
 
 
 @pytest.mark.parametrize("name, param, f, d1, d2", FORMULAS, ids=[f[0] for f in FORMULAS])
 def test_activation_curves_match_formulas(name, param, f, d1, d2):
-    c = widgets.activation_curves(name, param, z_max=3.0, n=121)
+    c = mb.experiments.activation_curves(name, param, z_max=3.0, n=121)
     z = c["z"]
     assert z.shape == (121,) and z[0] == -3 and z[-1] == 3
     np.testing.assert_allclose(c["sigma"], f(z), rtol=1e-12, atol=1e-14)
@@ -100,8 +98,8 @@ def test_activation_curves_match_formulas(name, param, f, d1, d2):
 def test_activation_curves_derivatives_are_finite_differences(name, param):
     """σ' and σ'' agree with central differences of σ and σ' away from the kinks at 0."""
     h = 1e-5
-    c = widgets.activation_curves(name, param, z_max=3.0, n=120)  # even n: 0 is not a node
-    act = widgets.make_activation(name, param)
+    c = mb.experiments.activation_curves(name, param, z_max=3.0, n=120)  # even n: 0 is not a node
+    act = mb.activations.make_activation(name, param)
     z = c["z"]
     np.testing.assert_allclose(c["d1"], (act.function(z + h) - act.function(z - h)) / (2 * h),
                                atol=1e-8)
@@ -113,22 +111,22 @@ def test_activation_curves_derivatives_are_finite_differences(name, param):
 # ---- chapter 10: batch normalisation, nudged starting points and the first SGD steps -------------
 
 def test_bn_moons_is_standardised():
-    X, y = widgets.bn_moons(n=300, seed=1)
+    X, y = mb.experiments.bn_moons(n=300, seed=1)
     assert X.shape == (300, 2) and y.shape == (300, 1)
     assert np.allclose(X.mean(axis=0), 0, atol=1e-12) and np.allclose(X.std(axis=0), 1)
     assert set(np.unique(y)) == {0.0, 1.0}
 
 
 def test_bn_comparison_plain_diverges_and_bn_trains_at_a_large_rate():
-    runs = widgets.bn_comparison(lr=1.0, depth=10, epochs=3)
+    runs = mb.experiments.bn_comparison(lr=1.0, depth=10, epochs=3)
     assert runs["plain"].diverged and not np.isfinite(runs["plain"].loss[-1])
     bn = runs["batchnorm"]
     assert not bn.diverged and bn.epochs == 3 and bn.loss[-1] < bn.loss[0] < 0.7
 
 
 def test_bn_comparison_matches_a_direct_fit():
-    runs = widgets.bn_comparison(lr=0.05, depth=2, width=8, epochs=2, seed=3)
-    X, y = widgets.bn_moons(seed=3)
+    runs = mb.experiments.bn_comparison(lr=0.05, depth=2, width=8, epochs=2, seed=3)
+    X, y = mb.experiments.bn_moons(seed=3)
     for name, bn in (("plain", False), ("batchnorm", True)):
         model = mb.mlp([2, 8, 8, 1], batchnorm=bn, rng=3)
         h = mb.fit(model, mb.BCEWithLogitsLoss(), mb.SGD(model.parameters(), lr=0.05), X, y,
@@ -195,7 +193,7 @@ def test_bn_first_updates_shows_the_plain_blow_up_at_lr_1():
 # ---- chapter 11: overfitting, dropout, jitter and L2 ---------------------------------------------
 
 def test_overfitting_data_splits():
-    d = widgets.overfitting_data(seed=0)
+    d = mb.experiments.overfitting_data(seed=0)
     sizes = {k: (X.shape, y.shape) for k, (X, y) in d.items()}
     assert sizes == {"train": ((40, 2), (40, 1)), "val": ((200, 2), (200, 1)),
                      "test": ((200, 2), (200, 1))}
@@ -206,7 +204,7 @@ def test_overfitting_data_splits():
 
 @pytest.mark.parametrize("p_keep", [1.0, 0.5])
 def test_overfit_net_structure(p_keep):
-    model = widgets.overfit_net(p_keep=p_keep, width=16, rng=0)
+    model = mb.experiments.overfit_net(p_keep=p_keep, width=16, rng=0)
     drops = [layer for layer in model.layers if isinstance(layer, mb.Dropout)]
     assert len(drops) == (0 if p_keep == 1 else 2)
     assert all(d.p_keep == p_keep and d.inverted for d in drops)
@@ -215,7 +213,7 @@ def test_overfit_net_structure(p_keep):
 
 def test_jitter_moves_points_by_the_given_noise():
     X, y = np.zeros((50, 2)), np.arange(50).reshape(-1, 1)
-    Xa, ya = widgets.jitter(X, y, sigma=0.3, copies=40, rng=0)
+    Xa, ya = mb.experiments.jitter(X, y, sigma=0.3, copies=40, rng=0)
     assert Xa.shape == (2000, 2) and ya.shape == (2000, 1)
     assert np.array_equal(ya[:, 0], np.tile(np.arange(50), 40))
     assert abs(Xa.mean()) < 4 * 0.3 / np.sqrt(4000)
@@ -226,15 +224,15 @@ def test_regularization_run_l2_shrinks_the_weights():
     def weight_norm(model):
         return sum(float(np.sum(p.value**2)) for p in model.parameters() if p.name.endswith("W"))
 
-    free, h0 = widgets.regularization_run(epochs=30)
-    decayed, h1 = widgets.regularization_run(lam=0.05, epochs=30)
+    free, h0 = mb.experiments.regularization_run(epochs=30)
+    decayed, h1 = mb.experiments.regularization_run(lam=0.05, epochs=30)
     assert weight_norm(decayed) < 0.7 * weight_norm(free)
     assert "penalty" in h1 and "penalty" not in h0 and h0.epochs == h1.epochs == 30
 
 
 def test_regularization_run_options_reach_the_model_and_data():
-    model, h = widgets.regularization_run(p_keep=0.6, sigma=0.2, copies=3, epochs=2)
+    model, h = mb.experiments.regularization_run(p_keep=0.6, sigma=0.2, copies=3, epochs=2)
     assert any(isinstance(layer, mb.Dropout) and layer.p_keep == 0.6 for layer in model.layers)
     assert len(h.val_loss) == 2
-    _, again = widgets.regularization_run(p_keep=0.6, sigma=0.2, copies=3, epochs=2)
+    _, again = mb.experiments.regularization_run(p_keep=0.6, sigma=0.2, copies=3, epochs=2)
     assert again.loss == h.loss  # deterministic

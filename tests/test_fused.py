@@ -4,17 +4,19 @@ The plain step is the layers' own forward/backward and SGD.step, as the book sho
 from the same state, the fused step must give the same loss, output, biases and bias gradients
 exactly (array equality, so only the sign of a zero may differ), and weights within round-off of
 the plain step's (its update W ← (1 − αλ)W − α·δᵀa is one BLAS ``gemm``, rounded once), for
-every learning rate and weight decay, with NaN in ``dW``, which it does not form. It must be
-taken where it is valid and only there: every other layer, optimizer, regularizer and unusual
-input goes to the plain step. A spy on ``FusedSGDStep.step`` records which path ran.
+every learning rate and weight decay; read afterwards, ``dW`` is the plain step's gradient bit
+for bit. It must be taken where it is valid and only there: every other layer, optimizer,
+regularizer, unusual input, and a Python without SciPy go to the plain step. A spy on
+``FusedSGDStep.step`` records which path ran.
 """
+
+import sys
 
 import numpy as np
 import pytest
 
 import mlpbook as mb
 import mlpbook.training
-from mlpbook import _gemm
 from mlpbook.fused import FusedSGDStep, fused_sgd_step
 from mlpbook.training import train_step
 
@@ -97,14 +99,13 @@ def compare_step(fused, plain, loss, opt_f, opt_p, X, y, deltas):
     """Set ``plain`` to the state of ``fused``, take one step with each (``train_step`` and the
     book's step) and check that they agree: loss, output, biases and their gradients exactly;
     each W within round-off, |W_f − W_p| ≤ 2(n + 3)·ε·(|1 − αλ|·|W| + α·|δ|ᵀ|a|), the error
-    bound of the two ways of rounding one update (n: the batch size); NaN in the fused dW.
-    Returns the largest |W_f − W_p| in units of that bound."""
+    bound of the two ways of rounding one update (n: the batch size); the same dW, formed when
+    read. Returns the largest |W_f − W_p| in units of that bound."""
     for p, q in zip(fused.parameters(), plain.parameters(), strict=True):
         q.value[...] = p.value
     dense = [layer for layer in plain.layers if isinstance(layer, mb.Dense)]
     before = [layer.W.copy() for layer in dense]
     vf, of = train_step(fused, loss, opt_f, X, y)
-    of = of.copy()  # a view of the fused step's buffer, overwritten by its next step
     vp, op = plain_step(plain, loss, opt_p, X, y)
     assert vf == vp
     assert of.dtype == op.dtype
@@ -114,7 +115,7 @@ def compare_step(fused, plain, loss, opt_f, opt_p, X, y, deltas):
     for f, p, W in zip(fused_dense, dense, before, strict=True):
         dtype = W.dtype
         assert f.W.dtype == f.dW.dtype == dtype
-        assert np.isnan(f.dW).all()
+        np.testing.assert_array_equal(f.dW, p.dW)  # g_W of this step, formed when read
         if p.b is not None:
             np.testing.assert_array_equal(f.b, p.b)
             np.testing.assert_array_equal(f.db, p.db)
@@ -168,20 +169,46 @@ def test_fused_step_equals_the_plain_step_on_the_benchmark_network(fused_runs, d
     assert fused_runs == [True] * 3
 
 
-def test_without_numpys_blas_routine_the_step_is_the_plain_one_bit_for_bit(fused_runs,
-                                                                             monkeypatch):
-    # gemm's NumPy path computes W + (−α)·(δᵀa): SGD's own arithmetic, so with no weight decay
-    # the weights come out bit for bit
-    monkeypatch.setattr(_gemm, "_ROUTINES", {})
+def test_without_scipy_the_step_is_the_plain_one_bit_for_bit(fused_runs, monkeypatch):
+    monkeypatch.setitem(sys.modules, "scipy.linalg", None)  # import scipy.linalg fails
     X, y, _ = data(np.float32)
     fused, plain = chain(np.float32), chain(np.float32)
     opt_f, opt_p = mb.SGD(fused.parameters(), 0.01), mb.SGD(plain.parameters(), 0.01)
+    assert fused_sgd_step(fused, opt_f) is None
     for rows in batches(len(X)):
         train_step(fused, mb.CrossEntropyLoss(), opt_f, X[rows], y[rows])
         plain_step(plain, mb.CrossEntropyLoss(), opt_p, X[rows], y[rows])
-    assert fused_runs == [True] * 9
-    for p, q in zip(fused.parameters(), plain.parameters(), strict=True):
-        np.testing.assert_array_equal(p.value, q.value, err_msg=p.name)
+    assert fused_runs == []
+    assert_same_state(fused, plain, np.float32)
+    monkeypatch.undo()  # SciPy back: the next step is the fused one
+    assert fused_sgd_step(fused, opt_f) is not None
+
+
+def test_after_a_fused_step_the_model_tells_the_truth(fused_runs):
+    """After mb.fit and train_step take the fused step: every gradient read is the true
+    gradient of the last step (the book's backward pass from the same state, bit for bit), the
+    output returned is the caller's own array, and backward without a forward says why."""
+    X, y, _ = data(np.float64, n=16)
+    loss = mb.CrossEntropyLoss()
+    model, twin = chain(np.float64), chain(np.float64)
+    opt = mb.SGD(model.parameters(), 0.05)
+    mb.fit(model, loss, opt, X, y, epochs=2, batch_size=16, rng=0, progress=False)
+    twin.load_state(model.state())  # the state before the last step
+    _, out = train_step(model, loss, opt, X, y)
+    assert fused_runs == [True] * 3
+    value = loss.forward(twin.forward(X, training=True), y)
+    twin.backward(loss.backward())
+    for p, q in zip(model.parameters(), twin.parameters(), strict=True):
+        np.testing.assert_array_equal(p.grad, q.grad, err_msg=p.name)
+    assert loss.forward(out, y) == value
+    kept = out.copy()
+    train_step(model, loss, opt, X[:8], y[:8])  # the next step overwrites the buffers
+    np.testing.assert_array_equal(out, kept)  # not the returned output
+    for layer in model.layers:
+        with pytest.raises(RuntimeError, match=r"keeps no input.*model\.forward\(X, training"):
+            layer.backward(np.ones((8, 4)))
+    model.forward(X, training=True)  # after a forward, backward runs as ever
+    model.backward(np.ones((16, 4)))
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtype_id)
@@ -258,7 +285,7 @@ def other_optimizers(params):
 
 
 class MySGD(mb.SGD):
-    def _update(self, i, theta, g):
+    def update(self, theta, g, out=None):
         theta -= 2 * self.lr * g
 
 

@@ -11,8 +11,8 @@ import nbformat
 import pytest
 
 from mlpbook.cli import main
-from mlpbook.exercises import generate_exercises
 from mlpbook.grading import Limits, exercise_sets, grade_one
+from mlpbook.grading.exercises import generate_exercises
 from mlpbook.grading.isolation import cgroup_support, namespace_prefix
 
 ROOT = Path(__file__).resolve().parents[1]

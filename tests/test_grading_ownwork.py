@@ -333,7 +333,7 @@ def test_statement_lines():
 
 
 def test_a_stale_statement_is_reported(tmp_path):
-    from mlpbook.exercises import statement_problems
+    from mlpbook.grading.exercises import statement_problems
 
     src = ROOT / "solutions" / "06_backpropagation.ipynb"
     assert statement_problems(src) == []

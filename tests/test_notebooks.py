@@ -1,5 +1,5 @@
-"""mlpbook.notebooks: `mlpbook refresh` runs a notebook in its folder and writes it and its twin
-(nothing when a cell fails); every committed notebook is paired with its MyST twin in book/md/,
+"""mlpbook.tools.notebooks: `mlpbook refresh` runs a notebook in its folder and writes it and its
+twin (nothing when a cell fails); every committed notebook is paired with its MyST twin in book/md/,
 carries the outputs of one fresh run and the metadata JupyterLab writes, and keeps nbval markers
 in cell tags."""
 
@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from mlpbook.cli import main
-from mlpbook.notebooks import paired_files, refresh
+from mlpbook.tools.notebooks import paired_files, refresh
 
 HEADER = """---
 jupytext:

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import mlpbook as mb
-from mlpbook import widgets
 from mlpbook.gradcheck import numerical_gradient
 from mlpbook.surfaces import Point, Quadratic, ill_conditioned_bowl, trajectory
 
@@ -113,31 +112,31 @@ EXPECTED_CLASS = {"SGD": mb.SGD, "Momentum": mb.Momentum, "Nesterov": mb.Nestero
 
 @pytest.mark.parametrize("name", list(EXPECTED_CLASS))
 def test_make_optimizer_builds_the_named_optimizer(name):
-    assert list(widgets.OPTIMIZER_SETTINGS) == list(EXPECTED_CLASS)
+    assert list(mb.surfaces.OPTIMIZER_SETTINGS) == list(EXPECTED_CLASS)
     p = mb.surfaces.Point([1.0, 1.0])
-    opt = widgets.make_optimizer(name, [p])
+    opt = mb.surfaces.make_optimizer(name, [p])
     assert type(opt) is EXPECTED_CLASS[name]
-    assert opt.lr == widgets.OPTIMIZER_SETTINGS[name][0]
-    assert widgets.make_optimizer(name, [p], lr=0.123).lr == 0.123
-    default, lo, hi = widgets.OPTIMIZER_SETTINGS[name]
+    assert opt.lr == mb.surfaces.OPTIMIZER_SETTINGS[name][0]
+    assert mb.surfaces.make_optimizer(name, [p], lr=0.123).lr == 0.123
+    default, lo, hi = mb.surfaces.OPTIMIZER_SETTINGS[name]
     assert lo <= default <= hi
 
 
 def test_make_optimizer_rejects_unknown_names():
     with pytest.raises(ValueError, match="Adam"):
-        widgets.make_optimizer("LBFGS", [mb.surfaces.Point([0.0, 0.0])])
+        mb.surfaces.make_optimizer("LBFGS", [mb.surfaces.Point([0.0, 0.0])])
 
 
 def test_optimizer_path_sgd_is_the_closed_form():
-    path = widgets.optimizer_path("SGD", lr=0.7, steps=40)
-    start = np.array(widgets.BOWL_START)
+    path = mb.surfaces.optimizer_path("SGD", lr=0.7, steps=40)
+    start = np.array(mb.surfaces.BOWL_START)
     t = np.arange(41)[:, None]
     np.testing.assert_allclose(path, (1 - 0.7 * np.array([0.02, 2.0])) ** t * start, rtol=1e-12)
 
 
 def test_optimizer_path_rmsprop_by_hand():
-    path = widgets.optimizer_path("RMSprop", lr=0.1, steps=5)
-    theta, S = np.array(widgets.BOWL_START), np.zeros(2)
+    path = mb.surfaces.optimizer_path("RMSprop", lr=0.1, steps=5)
+    theta, S = np.array(mb.surfaces.BOWL_START), np.zeros(2)
     for t in range(1, 6):
         g = np.array([0.02, 2.0]) * theta
         S = 0.9 * S + 0.1 * g * g

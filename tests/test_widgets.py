@@ -59,17 +59,6 @@ def test_every_control_has_a_readable_label_shown_whole(name, monkeypatch):
         assert c.style.description_width == "initial", c.description  # never cut to a width
 
 
-def test_experiments_keep_their_old_names_in_widgets():
-    assert widgets.overfit_net is mb.experiments.overfit_net
-    assert widgets.optimizer_path is mb.surfaces.optimizer_path
-    assert widgets.init_records is mb.diagnostics.init_records
-    assert widgets.gate_errors is mb.constructions.gate_errors
-    for name in widgets.__all__:
-        assert hasattr(widgets, name), name
-    assert widgets.GATE_ACTIVATIONS == {"softplus": ("Softplus", 0.0), "sigmoid": ("Sigmoid", 1.0),
-                                        "tanh": ("Tanh", 0.5)}
-
-
 def test_experiments_module_needs_no_plotting():
     code = ("import sys, mlpbook.experiments, mlpbook.surfaces, mlpbook.diagnostics, "
             "mlpbook.constructions; "
@@ -137,7 +126,7 @@ def test_gate_error_figure_shows_the_error_field_of_5_14():
     n = 101
     g = np.linspace(-1, 1, n)
     x1, x2 = np.meshgrid(g, g)
-    c = widgets.GATE_ACTIVATIONS["tanh"][1]
+    c = mb.constructions.GATE_SHIFTS["tanh"]
     d2 = -2 * np.tanh(c) * (1 - np.tanh(c) ** 2)
     f = (np.tanh(c + lam * (x1 + x2)) + np.tanh(c - lam * (x1 + x2)) - np.tanh(c + lam * (x1 - x2))
          - np.tanh(c - lam * (x1 - x2))) / (4 * lam**2 * d2)
@@ -221,7 +210,7 @@ def test_optimizer_explorer_builds():
     names = [c.description for c in w.children[:3]]
     assert names == ["optimizer", "learning rate", "steps"]
     w.children[0].value = "Adam"  # the learning rate follows the choice
-    assert w.children[1].value == pytest.approx(widgets.OPTIMIZER_SETTINGS["Adam"][0], rel=0.05)
+    assert w.children[1].value == pytest.approx(mb.surfaces.BOWL_SETTINGS["Adam"].lr, rel=0.05)
 
 
 # ---- chapter 09: the initialisation explorer -----------------------------------------------------

@@ -63,7 +63,7 @@ cells before you submit: the grader runs the notebook top to bottom on a fresh k
 
 def release(out, solutions_dir="solutions", exercises_dir="exercises") -> list[Path]:
     """Write the student bundle into ``out`` (a new or empty folder); returns the files."""
-    from ..exercises import check_exercises
+    from .exercises import check_exercises
 
     out, exercises_dir = Path(out), Path(exercises_dir)
     problems = check_exercises(Path(solutions_dir), exercises_dir)

@@ -7,9 +7,9 @@ rewording comments changes nothing. Names the function takes from outside (``np`
 builtins, attributes such as ``.sum``) are kept. The exercise's starter code is left out,
 wherever the package is installed: a function that still ends by raising
 ``NotImplementedError`` (the stub every question of an exercise notebook starts from, see
-:data:`mlpbook.exercises.STUB`) answers nothing; and where the exercise notebooks are at hand (a
-checkout's ``exercises/``, or ``starter_dir``), any function identical to one of them is left
-out too. Two submissions of the same set are compared function by function with
+:data:`mlpbook.grading.exercises.STUB`) answers nothing; and where the exercise notebooks are
+at hand (a checkout's ``exercises/``, or ``starter_dir``), any function identical to one of them
+is left out too. Two submissions of the same set are compared function by function with
 :class:`difflib.SequenceMatcher` on the normalised token sequences; a pair is listed when at
 least ``min_functions`` answered functions match with a ratio of at least ``threshold``.
 

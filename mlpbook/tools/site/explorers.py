@@ -25,6 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...activations import ACTIVATIONS
+from ...constructions import GATE_SHIFTS
+from ...diagnostics import INITIALIZERS
+from ...surfaces import BOWL_SETTINGS
+
 # Frames are rendered at twice the resolution of a notebook figure (matplotlib's 100 dpi) and
 # shown at the notebook's size: crisp on high-density screens.
 FRAME_DPI = 200
@@ -97,21 +102,9 @@ class Explorer:
 
 GATE_LAMBDAS = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 
-# Chapter 04: the parameter values offered for each parametrised activation (None: no parameter).
-ACTIVATION_PARAMS = {
-    "step": (-1.0, -0.5, 0.0),
-    "sigmoid": None,
-    "tanh": None,
-    "ReLU": None,
-    "leaky ReLU": (0.01, 0.1, 0.3),
-    "PReLU": (0.1, 0.25, 0.5),
-    "ELU": (0.5, 1.0, 2.0),
-    "SELU": None,
-    "softplus": None,
-    "softsign": None,
-    "arctan": None,
-    "swish": (0.5, 1.0, 5.0),
-}
+# Chapter 04: every scalar activation of the registry, with the three parameter values a page
+# offers for each parametrised one (None: no parameter).
+ACTIVATION_PARAMS = {name: spec.examples for name, spec in ACTIVATIONS.items() if spec.scalar}
 
 
 def _activation_kwargs(knobs):
@@ -119,17 +112,9 @@ def _activation_kwargs(knobs):
     return {"name": knobs["name"], "param": None if params is None else params[knobs["param"]]}
 
 
-# Chapter 08: three learning rates per optimizer inside the range of the notebook's slider: a
-# small one, the notebook's default, a large one.
-OPTIMIZER_LRS = {
-    "SGD": (0.2, 0.95, 1.2),
-    "Momentum": (0.2, 0.95, 2.0),
-    "Nesterov": (0.2, 0.95, 2.0),
-    "AdaGrad": (0.2, 1.0, 3.0),
-    "AdaDelta": (0.2, 1.0, 3.0),
-    "RMSprop": (0.02, 0.1, 0.5),
-    "Adam": (0.1, 0.5, 1.5),
-}
+# Chapter 08: every optimizer of the bowl (mb.surfaces.BOWL_SETTINGS), with three learning rates
+# inside the range of the notebook's slider: a small one, the notebook's default, a large one.
+OPTIMIZER_LRS = {name: setting.examples for name, setting in BOWL_SETTINGS.items()}
 
 
 def _optimizer_kwargs(knobs):
@@ -171,7 +156,7 @@ EXPLORERS: tuple[Explorer, ...] = (
     Explorer(
         "multiplication-gate", "03", "gate_explorer(", "gate_error_figure",
         (Control("lam", "λ", GATE_LAMBDAS, 0.1),
-         Control("activation", "activation", ("softplus", "sigmoid", "tanh"), "softplus")),
+         Control("activation", "activation", tuple(GATE_SHIFTS), "softplus")),
         "The multiplication gate of Figure 5.4 with the {activation} activation at "
         "λ = {lam:g}: left, its error f(x) − x1 x2 over the square [−1, 1]²; right, the "
         "maximum error against λ on log-log axes, with this λ marked.",
@@ -182,8 +167,10 @@ EXPLORERS: tuple[Explorer, ...] = (
          Control("param", "parameter", (0, 1, 2), 1, readout=_param_readout)),
         _activation_caption,
         kwargs=_activation_kwargs,
-        note="The parameter slider moves the parameter of step (its low value), leaky ReLU (ε), "
-             "PReLU (α), ELU (α) and swish (β); the other activations have none."),
+        note="The parameter slider moves the parameter of "
+             + ", ".join(f"{name} ({spec.symbol})" for name, spec in ACTIVATIONS.items()
+                         if spec.scalar and spec.param is not None)
+             + "; the other activations have none."),
     Explorer(
         "optimizer", "08", "optimizer_explorer(", "optimizer_explorer_figure",
         (Control("name", "optimizer", tuple(OPTIMIZER_LRS), "Momentum"),
@@ -197,15 +184,14 @@ EXPLORERS: tuple[Explorer, ...] = (
     Explorer(
         "initialization", "09", "init_explorer(", "init_explorer_figure",
         (Control("depth", "depth", (3, 10, 30), 10),
-         Control("init", "initialisation", ("normal(1)", "normal(0.01)", "xavier", "he"),
-                 "xavier"),
+         Control("init", "initialisation", tuple(INITIALIZERS), "xavier"),
          Control("activation", "activation", ("tanh", "ReLU"), "tanh")),
         "A network of {depth} layers of 100 {activation} units initialised with {init}: "
         "histograms of the activations a[ℓ] and of log10 |δ[ℓ]| for each layer ℓ, and the "
         "standard deviation of both against ℓ.",
         kwargs=dict,
-        note="Glorot's initialisation is left out: with equal widths it is Xavier's. The "
-             "notebook's explorer also offers the sigmoid and identity activations."),
+        note="With equal widths Glorot's initialisation is Xavier's. The notebook's explorer "
+             "also offers the sigmoid and identity activations."),
     Explorer(
         "batchnorm", "10", "bn_explorer(", "bn_explorer_figure",
         (Control("lr", "learning rate", (0.01, 0.1, 1.0, 3.0), 1.0),
@@ -232,16 +218,16 @@ EXPLORERS: tuple[Explorer, ...] = (
 
 
 def library_fingerprint(package_dir: Path | None = None) -> str:
-    """A hash of the library's source (every ``mlpbook/**/*.py`` outside ``mlpbook/site``) and
+    """A hash of the library's source (every ``mlpbook/**/*.py`` outside ``mlpbook/tools``) and
     of matplotlib's version: cached frames are reused only while both are unchanged."""
     import matplotlib
 
-    root = Path(package_dir) if package_dir else Path(__file__).resolve().parents[1]
+    root = Path(package_dir) if package_dir else Path(__file__).resolve().parents[2]
     h = hashlib.sha256(f"matplotlib {matplotlib.__version__}; {FRAME_DPI} dpi, tight, 256 "
                        "colours".encode())
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).as_posix()
-        if rel.startswith("site/"):
+        if rel.startswith("tools/"):
             continue
         h.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()

@@ -16,6 +16,12 @@ The site is built from the committed notebooks without executing them (Sphinx, m
    and the stylesheet, under ``_static``: a page loads nothing from outside the site.
 4. **Sphinx** into ``OUT`` (default ``_site/``), with ``xref.py`` linking equation numbers,
    figures and chapters. ``OUT`` is replaced only if it is empty or a site built here before.
+5. With ``--pdf``, **the PDF** (``pdf.py``): the chapters and the appendix as one HTML page,
+   printed by headless Chromium to ``OUT/mlpbook.pdf``.
+
+The guides (``docs/*.md`` and ``benchmarks/README.md`` beside ``book/``) become pages of the
+site as they are, one source each; every chapter page links its committed notebook for
+download (``_notebooks/``, served from the site).
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ class BuildReport:
     explorers: list = field(default_factory=list)
     missing_explorers: list = field(default_factory=list)
     warnings: int = 0
+    pdf: Path | None = None
 
     def summary(self) -> str:
         times = ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items())
@@ -56,6 +63,8 @@ class BuildReport:
         for name, chapter, call in self.missing_explorers:
             lines.append(f"site: warning: no cell of chapter {chapter} calls {call}...); "
                          f"explorer {name!r} left out")
+        if self.pdf:
+            lines.append(f"site: the book as one PDF: {self.pdf}")
         if self.warnings:
             lines.append(f"site: Sphinx reported {self.warnings} warning(s) (above)")
         return "\n".join(lines)
@@ -73,16 +82,17 @@ def _check_out(out: Path) -> None:
                            f"(no {MARKER} file); choose an empty or new folder for --out")
 
 
-CONF = '''# Written by `mlpbook site build`; edit mlpbook/site/__init__.py instead.
+CONF = '''# Written by `mlpbook site build`; edit mlpbook/tools/site/__init__.py instead.
 project = "mlpbook"
 author = "the mlpbook authors"
 language = "en"
-extensions = ["myst_nb", "mlpbook.site.xref"]
+version = release = {version!r}
+extensions = ["myst_nb", "sphinx_togglebutton", "mlpbook.tools.site.xref"]
 nb_execution_mode = "off"  # the committed outputs are the pages' outputs
 nb_ipywidgets_js = {{}}  # no widget manager from a CDN: explorers replace widget outputs
 myst_enable_extensions = ["dollarmath", "amsmath"]
 html_theme = "sphinx_book_theme"
-html_title = "mlpbook"
+html_title = "mlpbook " + version
 html_static_path = ["_static"]
 html_css_files = ["mlpbook.css"]
 html_js_files = ["mlpbook-explorer.js"]
@@ -94,22 +104,26 @@ html_context = {{"default_mode": "auto"}}  # light or dark as the reader's syste
 mathjax_path = "mathjax/tex-chtml.js"  # MathJax 3, served from _static
 mathjax3_config = {{"options": {{"enableMenu": True}}}}
 mlpbook_chapters = {chapters!r}
-exclude_patterns = ["**/.ipynb_checkpoints"]
+exclude_patterns = ["**/.ipynb_checkpoints", "_notebooks"]  # notebooks to download, not pages
 '''
 
 
 def build(out="_site", book="book", exercises="exercises", cache=None, jobs=None,
-          mathjax=None, log=print) -> BuildReport:
-    """Build the website into ``out``; see the module docstring. Returns a BuildReport."""
+          mathjax=None, log=print, pdf=False) -> BuildReport:
+    """Build the website into ``out``; see the module docstring. With ``pdf``, also print the
+    book to ``out/mlpbook.pdf`` (``pdf.py``). Returns a BuildReport."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="mlpbook-site-") as work:
         return _build(Path(out).resolve(), Path(book).resolve(), Path(exercises).resolve(),
-                      Path(cache or default_cache()).resolve(), Path(work), jobs, mathjax, log)
+                      Path(cache or default_cache()).resolve(), Path(work), jobs, mathjax, log,
+                      pdf)
 
 
-def _build(out, book, exercises, cache, work, jobs, mathjax, log) -> BuildReport:
+def _build(out, book, exercises, cache, work, jobs, mathjax, log, pdf=False) -> BuildReport:
     import nbformat
+
+    repo = book.parent  # the guides: docs/ and benchmarks/README.md beside book/
 
     chapter_files = _numbered(book)
     if not chapter_files:
@@ -163,6 +177,9 @@ def _build(out, book, exercises, cache, work, jobs, mathjax, log) -> BuildReport
         nb = chapters[path.name[:2]]
         calls = {ex.call: html_of[ex.name] for ex in active if ex.chapter == path.name[:2]}
         staged, _ = pages.prepare_chapter(nb, calls)
+        (src / "_notebooks").mkdir(exist_ok=True)
+        shutil.copyfile(path, src / "_notebooks" / path.name)  # the committed notebook as is
+        pages.add_download_link(staged, f"_notebooks/{path.name}")
         nbformat.write(staged, src / path.name)
         titles.append((path.stem, pages.notebook_title(nb)))
     sets = []
@@ -174,10 +191,21 @@ def _build(out, book, exercises, cache, work, jobs, mathjax, log) -> BuildReport
         sets.append((path.stem, pages.notebook_title(nb)))
     if sets:
         pages.write_if_changed(src / "exercises" / "index.md", pages.exercises_index(sets))
-    pages.write_if_changed(src / "index.md", pages.landing_page(titles, bool(sets)))
+    guides = {}
+    for doc, source, what in (*pages.GUIDES, pages.APPENDIX):
+        if not (repo / source).is_file():  # a book folder outside a checkout has no guides
+            continue
+        text = (repo / source).read_text(encoding="utf-8")
+        pages.write_if_changed(src / f"{doc}.md", text)
+        guides[doc] = (doc, pages.guide_title(text), what)
+    appendix = guides.pop(pages.APPENDIX[0], None)
+    pages.write_if_changed(src / "index.md", pages.landing_page(
+        titles, bool(sets), list(guides.values()), appendix))
     pages.write_if_changed(src / "sources.md", pages.sources_page())
+    from mlpbook import __version__
+
     pages.write_if_changed(src / "conf.py", CONF.format(
-        chapters={p.name[:2]: p.stem for p in chapter_files}))
+        chapters={p.name[:2]: p.stem for p in chapter_files}, version=__version__))
     lap("sources")
 
     # 3. assets
@@ -194,6 +222,12 @@ def _build(out, book, exercises, cache, work, jobs, mathjax, log) -> BuildReport
     report.pages = sum(1 for p in out.rglob("*.html") if "_static" not in p.parts
                        and p.name not in ("genindex.html", "search.html"))
     lap("sphinx")
+    if pdf:
+        from .pdf import build_pdf
+
+        report.pdf = build_pdf(src, work, out, [p.stem for p in chapter_files],
+                               [appendix[0]] if appendix else [], log=log)
+        lap("pdf")
     return report
 
 

@@ -150,14 +150,6 @@ def _skipped(node) -> bool:
     return False
 
 
-def _cells(doctree):
-    from docutils import nodes
-
-    for node in doctree.findall(nodes.container):
-        if "cell" in node.get("classes", []):
-            yield node
-
-
 def _collect(app, doctree):
     """doctree-read: the records of a chapter page."""
     from docutils import nodes

@@ -138,8 +138,8 @@ def statement_problems(solution: Path) -> list[str]:
     function) lacks the off-limits line generated from the question's ``forbidden`` names."""
     import re
 
-    from .grading.ownwork import statement
-    from .grading.sets import exercise_sets
+    from .ownwork import statement
+    from .sets import exercise_sets
 
     exercise_set = exercise_sets().get(Path(solution).stem)
     if exercise_set is None:

@@ -110,6 +110,23 @@ def _html_output(markup: str):
     return nbformat.v4.new_output("display_data", data={"text/html": markup})
 
 
+DOWNLOAD_CELL = """```{{div}} mlpbook-download
+{{download}}`Download this chapter as a notebook <{path}>` (with its outputs; open it in
+JupyterLab to run and change every cell).
+```"""
+
+
+def add_download_link(nb, path: str):
+    """Put a link that downloads the notebook ``path`` (relative to the page) right under the
+    chapter's title cell; returns ``nb``."""
+    import nbformat
+
+    at = next((i + 1 for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+               and re.search(r"^#\s", c.source, re.MULTILINE)), 0)
+    nb.cells.insert(at, nbformat.v4.new_markdown_cell(DOWNLOAD_CELL.format(path=path)))
+    return nb
+
+
 def prepare_chapter(nb, explorers: dict[str, str]):
     """A copy of chapter notebook ``nb`` ready for the site, and the calls placed.
 
@@ -167,17 +184,52 @@ def _toctree(caption: str, docs: list[str], hidden: bool = False) -> str:
     return "```{toctree}\n" + options + "\n" + "\n".join(docs) + "\n```\n"
 
 
-def landing_page(chapters: list[tuple[str, str]], has_exercises: bool) -> str:
+# The guides (docs/ and benchmarks/README.md in the repository): (docname, source path relative
+# to the repository, what it is for). "How this book is checked" is the appendix, listed after
+# the chapters in the navigation.
+GUIDES = (
+    ("guides/student-guide", "docs/student-guide.md",
+     "installing the handout, checking your answers, submitting"),
+    ("guides/instructor-guide", "docs/instructor-guide.md",
+     "releasing a handout, grading, Gradescope, Canvas, reviewing a class, the threat model"),
+    ("guides/library", "docs/library.md", "the `mlpbook` library in one screen"),
+    ("guides/performance", "benchmarks/README.md",
+     "the training step and an epoch timed against PyTorch and scikit-learn"),
+)
+APPENDIX = ("appendix/how-this-book-is-checked", "docs/how-this-book-is-checked.md",
+            "how every printed number is kept the same on every machine")
+
+
+def guide_title(markdown: str) -> str:
+    """The first level-1 heading of a guide."""
+    m = re.search(r"^#\s+(.+?)\s*$", markdown, re.MULTILINE)
+    if not m:
+        raise ValueError("expected a guide with a level-1 heading (# Title); found none")
+    return m.group(1)
+
+
+def landing_page(chapters: list[tuple[str, str]], has_exercises: bool,
+                 guides: list[tuple[str, str, str]] = (),
+                 appendix: tuple[str, str, str] | None = None) -> str:
     """The landing page (MyST markdown): what the book is, how to install it, the chapters, how
-    the exercises work. ``chapters`` lists (docname, title)."""
+    the exercises work, the guides. ``chapters`` lists (docname, title); ``guides`` and
+    ``appendix`` give (docname, title, what it is for)."""
     listing = "\n".join(f"- [{html.escape(title)}]({doc}.ipynb)" for doc, title in chapters)
     exercises = ("\n\nThe exercise sets are listed on [the exercises page](exercises/index.md)."
                  if has_exercises else "")
     docs = [doc for doc, _ in chapters]
     trees = _toctree("Chapters", docs, hidden=True)
+    if appendix:
+        trees += _toctree("Appendix", [appendix[0]], hidden=True)
     if has_exercises:
         trees += _toctree("Exercises", ["exercises/index"], hidden=True)
+    if guides:
+        trees += _toctree("Guides", [doc for doc, _, _ in guides], hidden=True)
     trees += _toctree("Sources", ["sources"], hidden=True)
+    listed = list(guides) + ([appendix] if appendix else [])
+    guide_list = "\n".join(f"- [{html.escape(title)}]({doc}.md): {what}"
+                            for doc, title, what in listed)
+    guide_section = f"\n## Guides\n\n{guide_list}\n" if listed else ""
     return f"""# Feedforward neural networks, checked by code
 
 This is **mlpbook**, a textbook companion for the chapter on feedforward neural networks
@@ -202,6 +254,9 @@ In JupyterLab the explorers recompute their figures for any value of their slide
 
 {listing}
 
+Every chapter page offers its notebook for download, and the whole book is also a PDF
+(`mlpbook site build --pdf`).
+{guide_section}
 ## How the exercises work
 
 Every chapter has an exercise set: a notebook of questions, each asking for one function, with
@@ -215,7 +270,9 @@ mlpbook grade submissions/ --json grades.json --csv grades.csv
 ```
 
 which runs each notebook in its own sandbox with time and memory limits, takes its tests from the
-installed package (never from the notebook) and never modifies a submission.{exercises}
+installed package (never from the notebook), adds hidden cases drawn from the instructor's
+grading key to the public ones that `check` runs, and never modifies a submission. The student
+and instructor guides above tell the whole workflow.{exercises}
 
 {trees}"""
 
