@@ -212,7 +212,7 @@ def test_seal_puts_the_librarys_bytecode_out_of_reach_too(tmp_path):
 
 # the guard's parts -------------------------------------------------------------------------
 def unwatched(q, function):
-    return q.judge([Outcome(returned=wire.roundtrip(invoke(function, c.args, q.protocol)))
+    return q.judge([Outcome(returned=wire.loads(wire.dumps(invoke(function, c.args, q.protocol))))
                     for c in q.make_cases()])
 
 
@@ -397,7 +397,7 @@ def test_the_disguise_keeps_the_task_learnable_and_depends_on_the_key(monkeypatc
     # the hidden case is drawn under the key; the reference learns it again
     groups = CaseGroups.draw(q, "instructor secret")
     assert np.array_equal(groups.hidden[0].args[-1], secret[1])
-    outcomes = [Outcome(returned=wire.roundtrip(invoke(q.reference, c.args, q.protocol)))
+    outcomes = [Outcome(returned=wire.loads(wire.dumps(invoke(q.reference, c.args, q.protocol))))
                 for c in groups.hidden]
     assert q.judge_cases(groups.hidden, groups.hidden_expected, outcomes).status == "passed"
 

@@ -50,8 +50,8 @@ def test_cases_are_the_same_on_every_call(q):
 
 def judged_unwatched(q, function):
     """The verdict on ``function`` without the own-work guard (which rejects the reference)."""
-    return q.judge([Outcome(returned=wire.roundtrip(invoke(function, copy.deepcopy(c.args),
-                                                           q.protocol)))
+    return q.judge([Outcome(returned=wire.loads(wire.dumps(invoke(function, copy.deepcopy(c.args),
+                                                           q.protocol))))
                     for c in q.make_cases()])
 
 

@@ -107,7 +107,7 @@ except ImportError:  # pragma: no cover - not on POSIX
 
 __all__ = ["OwnWorkError", "PREFIX", "MIN_UNITS", "watch", "protect", "seal", "codes_of",
            "statement",
-           "check_names", "fingerprint"]
+           "fingerprint"]
 
 #: What a violation's outcome starts with (the judge reports it as "failed").
 PREFIX = "OwnWorkError: "
@@ -228,11 +228,6 @@ def codes_of(names: Iterable[str]) -> dict[types.CodeType, str]:
         for code in found:
             out.setdefault(code, name)
     return out
-
-
-def check_names(names: Iterable[str]) -> None:
-    """Raise ValueError unless every name resolves to library code."""
-    codes_of(names)
 
 
 # Everything below that runs while an answer is watched is "bound": it reads no global name (not

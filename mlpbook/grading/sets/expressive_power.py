@@ -10,7 +10,7 @@ from itertools import pairwise
 import numpy as np
 
 from ... import activations, linear_regions
-from ...constructions import multiplication_gate, relu_interpolation
+from ...constructions import GATE_SHIFTS, multiplication_gate, relu_interpolation
 from ...datasets import fstar as f_star
 from ...layers import Dense
 from ...sequential import Sequential
@@ -19,9 +19,8 @@ from .fully_connected_networks import network
 
 NOTEBOOK = "03_expressive_power"
 
-#: activation names of question 2 -> mlpbook classes
-GATE_ACTIVATIONS = {"softplus": activations.Softplus, "sigmoid": activations.Sigmoid,
-                    "tanh": activations.Tanh}
+#: activation names of question 2 -> mlpbook classes (those with a gate shift in the registry)
+GATE_ACTIVATIONS = {name: activations.ACTIVATIONS[name].cls for name in GATE_SHIFTS}
 
 
 def interpolation_weights(u, v):
