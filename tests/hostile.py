@@ -42,7 +42,7 @@ EXPECTED = {
     "monkeypatch": ("failed failed missing missing missing missing", 0),
     "not_a_notebook": ("error error error error error error", 0),
     "plants_report_links": ("missing passed missing missing missing missing", 2),
-    "raising_cells": ("passed missing passed missing passed missing", 6),
+    "raising_cells": ("passed error passed error passed missing", 6),
     "startup_files": ("missing passed missing missing passed missing", 4),
     "truncated": ("error error error error error error", 0),
     "unsendable_results": ("error error missing missing failed missing", 0),

@@ -136,7 +136,7 @@ def test_canvas_names_are_matched_by_user_id_and_the_latest_counts(roster, tmp_p
     rows = _rows(text)
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
                        "HW4 Activation functions (5101)"]
-    assert rows[1] == ["Points Possible", "", "", "", "", "9"]
+    assert rows[1] == ["Points Possible", "", "", "", "", "11"]
     # Alice: the higher submission id (the late one) is the latest; Bob: same submission id,
     # matched by his Canvas id whatever the login part, resubmission -2 is the latest; Dan:
     # no Canvas names, the latest modified

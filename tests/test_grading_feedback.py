@@ -305,9 +305,14 @@ def test_check_and_the_grader_say_the_same(tmp_path):
         graded, checked = verdict(q, run.answers[q.id]), feedback_module.verdict_for(q, namespace)
         assert graded.status == checked.status != "passed"
         if q.name != "logistic_gradient":  # not defined: the messages differ in their hint
-            # check() names its cases public ones; the grader's run here had only those
-            assert "public " + graded.message == checked.message or \
-                graded.message == checked.message
+            # check() names its cases public ones (the grader's run here had only those); the
+            # grader's sandbox also quotes the line that raised, where this test's cells,
+            # executed without a notebook, have no source to quote
+            lines = [line.split(": ", 1)[0] if line.startswith("  at line") else line
+                     for line in graded.message.splitlines()]
+            mine = [line.split(": ", 1)[0] if line.startswith("  at line") else line
+                    for line in checked.message.splitlines()]
+            assert ["public " + lines[0], *lines[1:]] == mine or lines == mine
 
 
 def test_a_failure_while_judging_costs_only_that_question():

@@ -122,8 +122,8 @@ def test_a_fork_bomb_is_stopped_by_the_process_limit(tmp_path):
     if DROPPED:
         assert errors == {"spawn()": "BlockingIOError: [Errno 11] Resource temporarily "
                                      "unavailable"}
-        assert r["questions"][1]["message"].endswith(
-            "raised BlockingIOError: [Errno 11] Resource temporarily unavailable")
+        assert "raised BlockingIOError: [Errno 11] Resource temporarily unavailable" in \
+            r["questions"][1]["message"].splitlines()
     else:
         assert errors == {}
 
@@ -157,7 +157,8 @@ def test_a_submission_cannot_signal_the_grader(tmp_path, namespaces):
     if (namespaces == "1" and NAMESPACES) or DROPPED:
         assert code == 0
         [r] = report["submissions"]
-        assert r["score"] == 2 and r["questions"][-1]["status"] == "passed"
+        by_name = {q["name"]: q for q in r["questions"]}
+        assert r["score"] == 2 and by_name["xor_weights"]["status"] == "passed"
     else:
         assert code == -9 and report == {}
 
@@ -179,7 +180,8 @@ def test_sandboxes_run_under_ids_of_their_own(tmp_path):
     seen = []
     for r in report["submissions"]:
         message = r["questions"][1]["message"]
-        *ids, groups, nproc = map(int, message.split("raised ValueError: ")[1].split())
+        reported = message.split("raised ValueError: ")[1].splitlines()[0]
+        *ids, groups, nproc = map(int, reported.split())
         seen.append(ids[0])
         if DROPPED:
             assert len(set(ids)) == 1 and ids[0] >= UID_BASE  # uid = gid, real = saved

@@ -153,7 +153,8 @@ def test_nothing_a_submission_writes_changes_a_later_run(user_env):
     code, err, report = grade_as_user(user_env, [user_env["batch"]])
     assert code == 0, err
     [r] = report["submissions"]
-    assert [q["status"] for q in r["questions"]] == "missing passed missing missing passed".split()
+    statuses = [q["status"] for q in r["questions"]]
+    assert statuses == "missing passed missing missing passed missing".split()
     assert planted(user_env) == [] and not user_env["marker"].exists()
     found = report["sandbox"]["protections"]
     assert found["own_user"] is False and found["new_root"] is True

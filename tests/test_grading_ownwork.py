@@ -109,7 +109,7 @@ def test_attack_fails_in_the_sandbox_and_building_blocks_stay_usable(graded_atta
     questions = graded_attacks[name]
     dense = questions["06.dense_backward"]
     assert dense["points"] == 0
-    assert dense["message"].splitlines()[-1] == SANDBOX[name]
+    assert SANDBOX[name] in dense["message"].splitlines()
     assert dense["status"] == ("error" if name in ("source_exec", "reload") else "failed")
     # mlp_gradients uses mb.ReLU (allowed) and passes
     assert questions["06.mlp_gradients"]["status"] == "passed"

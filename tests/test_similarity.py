@@ -82,12 +82,17 @@ def test_a_submission_whose_set_cannot_be_told_is_reported(installed, tmp_path):
         "column 12)"]
 
 
-def test_every_function_of_an_exercise_notebook_is_a_stub():
-    """The starter code is recognised without the exercise notebooks (as in an install) because
-    every function they define is a stub; a helper given in full would need them."""
+def test_every_function_of_an_exercise_notebook_is_a_stub_or_recorded():
+    """The starter code is recognised without the exercise notebooks (as in an install): every
+    function they define is a stub, or a helper given in full that the notebook's metadata
+    records (and similarity then leaves out)."""
+    from mlpbook.grading.similarity import starter_digests
+
     for path in sorted((ROOT / "exercises").glob("*.ipynb")):
-        cells = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]
-                 if c["cell_type"] == "code"]
+        nb = json.loads(path.read_text())
+        cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+        recorded = nb["metadata"]["mlpbook"].get("starter", {})
+        assert recorded == starter_digests(cells), path.name
         for src in cells:
             try:
                 tree = ast.parse("\n".join("pass" if line.lstrip().startswith(("%", "!")) else
@@ -96,6 +101,31 @@ def test_every_function_of_an_exercise_notebook_is_a_stub():
                 continue
             for node in tree.body:
                 if isinstance(node, ast.FunctionDef):
-                    assert is_stub(node), f"{path.name}: {node.name} is not a stub"
+                    assert is_stub(node) or node.name in recorded, \
+                        f"{path.name}: {node.name} is neither a stub nor recorded"
     assert not is_stub(ast.parse("def f(x):\n    raise ValueError(x)\n").body[0])
     assert is_stub(ast.parse("def f(x):\n    y = x\n    raise NotImplementedError\n").body[0])
+
+
+def test_a_helper_given_in_full_is_left_out_wherever_similarity_runs(tmp_path):
+    """Two honest submissions that keep the starter's demo helper are not flagged, even
+    without the exercise notebooks at hand; the same helper copied as an answer would be."""
+    from mlpbook.grading.similarity import compare
+
+    nb = json.loads((ROOT / "exercises" / "03_expressive_power.ipynb").read_text())
+    assert "network" in nb["metadata"]["mlpbook"]["starter"]
+    for who, body in (("alice", "return np.maximum(x, 0) * 2 + 1"),
+                      ("bob", "y = [max(v, 0.0) for v in x]\n    return np.array(y) + 7.0")):
+        mine = json.loads(json.dumps(nb))
+        mine["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
+                              "execution_count": None,
+                              "source": f"def helper_{who}(x):\n    {body}\n"})
+        (tmp_path / f"{who}_03_expressive_power.ipynb").write_text(json.dumps(mine))
+    found = compare(tmp_path, starter_dir=tmp_path / "nowhere")
+    assert found.compared == 2 and found.pairs == []
+    # without the record in the metadata, the shared helper alone makes them look alike
+    for p in tmp_path.glob("*.ipynb"):
+        data = json.loads(p.read_text())
+        del data["metadata"]["mlpbook"]["starter"]
+        p.write_text(json.dumps(data))
+    assert compare(tmp_path, starter_dir=tmp_path / "nowhere").pairs != []

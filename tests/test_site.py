@@ -7,14 +7,15 @@ from __future__ import annotations
 import inspect
 import json
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from mlpbook.cli import build_parser
-from mlpbook.site import MARKER, _check_out, explorers, pages
-from mlpbook.site.explorers import EXPLORERS, Control, Explorer, explorer_html, plan_frames
-from mlpbook.site.xref import (
+from mlpbook.tools.site import MARKER, _check_out, explorers, pages
+from mlpbook.tools.site.explorers import EXPLORERS, Control, Explorer, explorer_html, plan_frames
+from mlpbook.tools.site.xref import (
     Record,
     anchor,
     choose_homes,
@@ -292,3 +293,40 @@ def test_build_never_replaces_a_folder_it_did_not_write(tmp_path):
 def test_cli_has_site_build():
     args = build_parser().parse_args(["site", "build", "--out", "x", "--jobs", "2"])
     assert (args.action, args.out, args.jobs, args.cache) == ("build", "x", 2, None)
+
+
+def test_landing_page_links_the_guides_and_the_appendix_comes_after_the_chapters():
+    landing = pages.landing_page([("01_a", "01 A")], True,
+                                 [("guides/student-guide", "Student guide", "for students")],
+                                 ("appendix/how-this-book-is-checked", "How this book is checked",
+                                  "the checks"))
+    assert "[Student guide](guides/student-guide.md)" in landing
+    assert "[How this book is checked](appendix/how-this-book-is-checked.md)" in landing
+    order = [landing.index(f":caption: {c}") for c in ("Chapters", "Appendix", "Guides")]
+    assert order == sorted(order)
+
+
+def test_every_guide_source_exists_and_has_a_title():
+    root = Path(__file__).resolve().parents[1]
+    for _, source, _ in (*pages.GUIDES, pages.APPENDIX):
+        assert pages.guide_title((root / source).read_text(encoding="utf-8"))
+    with pytest.raises(ValueError, match="level-1"):
+        pages.guide_title("no title here")
+
+
+def test_chapters_get_a_download_link_under_their_title():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 01 A\n\ntext"),
+                                         nbformat.v4.new_code_cell("1")])
+    pages.add_download_link(nb, "_notebooks/01_a.ipynb")
+    assert nb.cells[0].source.startswith("# 01 A")
+    assert "{download}`Download this chapter as a notebook <_notebooks/01_a.ipynb>`" \
+        in nb.cells[1].source
+    assert nb.cells[2].cell_type == "code"
+
+
+def test_the_site_uses_the_package_version_and_collapses_notes():
+    from mlpbook.tools import site
+
+    conf = site.CONF.format(chapters={}, version="9.9.9")
+    assert "version = release = '9.9.9'" in conf and '"sphinx_togglebutton"' in conf
+    assert '"_notebooks"' in conf

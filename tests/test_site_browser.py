@@ -7,8 +7,9 @@ the default run. CI runs it after building the site:
     mlpbook site build --out _site
     MLPBOOK_SITE_DIR=_site python -m pytest tests/test_site_browser.py -m browser -n 0
 
-Without ``MLPBOOK_SITE_DIR`` the site is built into a temporary folder first. Chromium is
-Debian's (``/usr/bin/chromium``, or ``MLPBOOK_CHROMIUM``), driven by playwright.
+Without ``MLPBOOK_SITE_DIR`` the site (and its PDF) is built into a temporary folder first.
+Chromium is Debian's (``/usr/bin/chromium``, or ``MLPBOOK_CHROMIUM``), driven by playwright; the
+PDF is read with poppler's ``pdftotext``, ``pdfinfo`` and ``pdfimages``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import html
 import http.server
 import os
 import re
+import shutil
+import subprocess
 import threading
 import urllib.request
 from dataclasses import dataclass, field
@@ -25,6 +28,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
+from mlpbook.tools.site import pages
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +41,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 CHAPTERS = sorted(p.stem for p in (REPO / "book").glob("[0-9][0-9]_*.ipynb"))
 EXERCISES = sorted(p.stem for p in (REPO / "exercises").glob("[0-9][0-9]_*.ipynb"))
 # The explorers the site must have, and the chapter page of each.
+GUIDES = {"guides/student-guide": "docs/student-guide.md",
+          "guides/instructor-guide": "docs/instructor-guide.md",
+          "guides/library": "docs/library.md", "guides/performance": "benchmarks/README.md",
+          "appendix/how-this-book-is-checked": "docs/how-this-book-is-checked.md"}
 REQUIRED_EXPLORERS = {"interpolation": "03", "multiplication-gate": "03", "initialization": "09",
                       "optimizer": "08", "regularization": "11"}
 
@@ -47,10 +56,11 @@ def site(tmp_path_factory) -> Path:
         path = Path(given).resolve()
         assert (path / "index.html").is_file(), f"MLPBOOK_SITE_DIR={given} holds no built site"
         return path
-    from mlpbook.site import build
+    from mlpbook.tools.site import build
 
     out = tmp_path_factory.mktemp("site") / "_site"
-    build(out=out, book=REPO / "book", exercises=REPO / "exercises", log=lambda text: None)
+    build(out=out, book=REPO / "book", exercises=REPO / "exercises", log=lambda text: None,
+          pdf=True)
     return out
 
 
@@ -178,6 +188,7 @@ def _problems(visits, attribute):
 
 def test_the_pages_are_the_chapters_the_exercise_sets_and_the_site_pages(visits):
     expected = ({f"{s}.html" for s in CHAPTERS} | {f"exercises/{s}.html" for s in EXERCISES}
+                | {f"{doc}.html" for doc in GUIDES}
                 | {"index.html", "sources.html", "exercises/index.html", "search.html",
                    "genindex.html"})
     assert set(visits) == expected  # no page from a markdown twin, none from solutions/
@@ -217,6 +228,87 @@ def test_landing_page_introduces_installs_and_lists_everything(visits, site):
     for stem in CHAPTERS:
         assert f'href="{stem}.html"' in index, f"the landing page does not link {stem}"
     assert 'href="exercises/index.html"' in index and 'href="sources.html"' in index
+    for doc in GUIDES:
+        assert f'href="{doc}.html"' in index, f"the landing page does not link {doc}"
+
+
+@pytest.mark.parametrize("doc", sorted(GUIDES))
+def test_guide_pages_are_their_markdown_source(visits, doc):
+    source = (REPO / GUIDES[doc]).read_text(encoding="utf-8")
+    text = visits[f"{doc}.html"].text
+    title = re.search(r"^# (.+)$", source, re.MULTILINE).group(1)
+    assert title in text
+    headings = re.findall(r"^## (.+)$", source, re.MULTILINE)
+    assert all(h.replace("`", "") in text for h in headings), f"{doc}: a section is missing"
+
+
+def test_the_appendix_comes_after_the_chapters_in_the_navigation(browser, base_url):
+    visit = Visit()
+    page = _open(browser, base_url + "index.html", visit)  # no chapter is the current page
+    hrefs = page.eval_on_selector_all(".bd-sidebar-primary nav a",
+                                      "links => links.map(a => a.getAttribute('href'))")
+    page.close()
+    names = [h.split("#")[0].rsplit("/", 1)[-1] for h in hrefs]
+    last_chapter = max(names.index(f"{stem}.html") for stem in CHAPTERS)
+    assert "how-this-book-is-checked.html" in names[last_chapter + 1:last_chapter + 2], names
+
+
+NOTES_SCRIPT = """() => [...document.querySelectorAll("article .admonition.dropdown")].map(n => {
+  const body = [...n.children].find(c => !c.classList.contains("admonition-title") &&
+                                         !c.classList.contains("toggle-button"));
+  return {title: (n.querySelector(".admonition-title") || n).innerText.split("\\n")[0],
+          hidden: n.classList.contains("toggle-hidden") || !body || body.offsetHeight === 0};
+})"""
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_notes_on_the_sources_are_collapsed_and_open_on_click(browser, base_url, chapter):
+    md = (REPO / "book" / "md" / f"{chapter}.md").read_text(encoding="utf-8")
+    expected = len(re.findall(r"```\{admonition\} Note on .*\n:class: dropdown", md))
+    visit = Visit()
+    page = _open(browser, base_url + f"{chapter}.html", visit)
+    notes = page.evaluate(NOTES_SCRIPT)
+    assert len(notes) == expected, f"{chapter}: {len(notes)} dropdown notes for {expected}"
+    if not notes:
+        page.close()
+        return
+    assert all(n["hidden"] for n in notes), f"{chapter}: notes shown open: {notes}"
+    assert all(n["title"].startswith("Note on") for n in notes)
+    first = page.locator("article .admonition.dropdown").first
+    first.locator(".admonition-title").click()
+    page.wait_for_timeout(400)
+    assert page.evaluate(NOTES_SCRIPT)[0]["hidden"] is False, f"{chapter}: a click did not open"
+    page.close()
+    assert visit.console_errors == [] and visit.page_errors == []
+
+
+CODE_WIDTH_SCRIPT = """() => [...document.querySelectorAll("article div.cell_input pre")].map(p =>
+  [Math.max(...p.innerText.split("\\n").map(l => l.length)), p.scrollWidth, p.clientWidth])"""
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_code_of_88_characters_needs_no_horizontal_scrolling(browser, base_url, chapter):
+    page = browser.new_page()  # the default width: the fixture's 1280 x 900 viewport
+    page.goto(base_url + f"{chapter}.html")
+    blocks = page.evaluate(CODE_WIDTH_SCRIPT)
+    page.close()
+    assert blocks, f"{chapter}: no code cells found"
+    scrolling = [b for b in blocks if b[0] <= 88 and b[1] > b[2] + 1]
+    assert scrolling == [], f"{chapter}: code blocks of at most 88 characters scroll: {scrolling}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_chapter_page_offers_its_notebook_for_download(browser, base_url, chapter):
+    visit = Visit()
+    page = _open(browser, base_url + f"{chapter}.html", visit)
+    hrefs = page.eval_on_selector_all(".mlpbook-download a", "as => as.map(a => a.href)")
+    page.close()
+    assert len(hrefs) == 1 and hrefs[0].endswith(f"/{chapter}.ipynb"), hrefs
+    assert hrefs[0].startswith(base_url), "the download leaves the site"
+    with urllib.request.urlopen(hrefs[0]) as response:  # noqa: S310 (local server)
+        served = response.read()
+    assert served == (REPO / "book" / f"{chapter}.ipynb").read_bytes(), \
+        f"{chapter}: the download is not the committed notebook"
 
 
 def test_sources_page_cites_the_five_documents_by_author_and_title(visits):
@@ -347,3 +439,51 @@ def test_exercise_pages_show_statements_and_starter_code_but_no_solutions(site, 
     assert "BEGIN SOLUTION" not in page
     leaked = [line for line in _solution_only_lines(stem) if line in page]
     assert leaked == [], f"{stem}: solution lines on the exercise page"
+
+
+# ---- the PDF ------------------------------------------------------------------------------------
+
+def _poppler(tool, *args):
+    if shutil.which(tool) is None:
+        pytest.fail(f"{tool} not found (apt-get install -y poppler-utils)")
+    return subprocess.run([tool, *map(str, args)], capture_output=True, text=True,
+                          check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def pdf(site) -> Path:
+    path = site / "mlpbook.pdf"
+    assert path.is_file(), "no mlpbook.pdf in the site (build it with `mlpbook site build --pdf`)"
+    return path
+
+
+def test_the_pdf_has_every_chapter_and_a_table_of_contents(pdf):
+    text = _poppler("pdftotext", "-layout", pdf, "-")
+    squashed = re.sub(r"\s+", " ", text)
+    titles = [pages.notebook_title(nbformat.read(REPO / "book" / f"{c}.ipynb", as_version=4))
+              for c in CHAPTERS]
+    for title in titles:
+        assert squashed.count(title) >= 2, f"{title!r}: not in the contents and the chapter"
+    contents = squashed.index("Contents")
+    assert all(squashed.index(t) > contents for t in titles)
+    assert "How this book is checked" in squashed
+
+
+def test_the_pdf_has_typeset_math_not_tex_source(pdf):
+    text = _poppler("pdftotext", pdf, "-")
+    for raw in ("$$", "\\begin{", "\\frac", "\\mathbf", "\\partial", "\\sum_", "\\("):
+        assert raw not in text, f"raw TeX {raw!r} in the PDF's text"
+    assert "MathJax" not in text
+
+
+def test_the_pdf_embeds_every_figure_and_has_a_sane_length(pdf):
+    figures = sum("image/png" in o.get("data", {})
+                  for c in CHAPTERS
+                  for cell in nbformat.read(REPO / "book" / f"{c}.ipynb", as_version=4).cells
+                  if cell.cell_type == "code" for o in cell.outputs)
+    images = [line for line in _poppler("pdfimages", "-list", pdf).splitlines()[2:]
+              if line.split()[2] == "image"]
+    assert len(images) >= figures, f"{len(images)} images embedded for {figures} figures"
+    pages_count = int(re.search(r"^Pages:\s+(\d+)", _poppler("pdfinfo", pdf),
+                                re.MULTILINE).group(1))
+    assert 10 * len(CHAPTERS) <= pages_count <= 1500, f"{pages_count} pages"

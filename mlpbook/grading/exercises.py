@@ -96,6 +96,13 @@ def exercise_text(solution: Path) -> str:
     metadata = {key: source_meta[key] for key in ("kernelspec", "language_info")
                 if key in source_meta}
     metadata["mlpbook"] = {"exercise_set": stem}
+    # helpers given in full (a demo's small function): recorded, so that `mlpbook similarity`
+    # leaves them out wherever it runs, as it leaves out the stubs
+    from .similarity import starter_digests
+
+    given = starter_digests([c["source"] for c in cells if c["cell_type"] == "code"])
+    if given:
+        metadata["mlpbook"]["starter"] = given
     out = {"cells": cells, "metadata": metadata, "nbformat": nb["nbformat"],
            "nbformat_minor": nb["nbformat_minor"]}
     import nbformat  # the writer of Jupyter itself, for byte-identical files

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import builtins
 import difflib
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from itertools import combinations
 from pathlib import Path
 
 __all__ = ["normalized_functions", "Pair", "Comparison", "compare", "similar_pairs",
-           "format_pairs", "format_comparison", "is_stub"]
+           "format_pairs", "format_comparison", "is_stub", "starter_digests"]
 
 _BUILTINS = set(dir(builtins))
 _MAGIC = re.compile(r"^\s*[%!]")
@@ -123,6 +124,24 @@ def normalized_functions(sources: list[str], stubs: bool = True) -> dict[str, tu
             if stubs or not is_stub(fn)}
 
 
+def _digest(tokens: tuple[str, ...]) -> str:
+    return hashlib.sha256(" ".join(tokens).encode()).hexdigest()[:16]
+
+
+def starter_digests(sources: list[str]) -> dict[str, str]:
+    """{name: digest of its normalised tokens} of the functions given in full in starter code
+    (not stubs): what an exercise notebook records in its metadata (``mlpbook.starter``)."""
+    return {name: _digest(t) for name, t in normalized_functions(sources, stubs=False).items()}
+
+
+def _given(sub) -> dict:
+    """The starter functions a submission's own metadata records (see :func:`starter_digests`)."""
+    meta = sub.notebook.get("metadata") if isinstance(sub.notebook, dict) else None
+    given = meta.get("mlpbook", {}).get("starter") if isinstance(meta, dict) and \
+        isinstance(meta.get("mlpbook"), dict) else None
+    return given if isinstance(given, dict) else {}
+
+
 def _code_cells(path: Path) -> list[str]:
     nb = json.loads(path.read_text(encoding="utf-8"))
     return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
@@ -209,8 +228,10 @@ def compare(folder, starter_dir=None, threshold: float = 0.9,
             notebook = starter_dir / f"{name}.ipynb" if starter_dir else None
             starters[name] = normalized_functions(_code_cells(notebook)) \
                 if notebook is not None and notebook.is_file() else {}
+        given = _given(sub)
         functions = {f: t for f, t in normalized_functions(sub.code_cells, stubs=False).items()
-                     if starters[name].get(f) != t and len(t) > 12}
+                     if starters[name].get(f) != t and given.get(f) != _digest(t)
+                     and len(t) > 12}
         by_set.setdefault(name, []).append((str(path), functions))
     return Comparison(_pairs(by_set, threshold, min_functions), left_out,
                       sum(map(len, by_set.values())))
