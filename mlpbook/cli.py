@@ -507,7 +507,9 @@ def build_parser() -> argparse.ArgumentParser:
         "site", help="build the book as an offline static website",
         description="build: turn the committed chapter and exercise notebooks (not re-executed) "
         "into a static website with math, figures, search and explorers that work without a "
-        "kernel; every asset is served from OUT. Needs the site extra: "
+        "kernel, the guides (docs/, benchmarks/README.md) and each chapter's notebook to "
+        "download; every asset is served from OUT. --pdf also prints the book to "
+        "OUT/mlpbook.pdf. Needs the site extra: "
         'python -m pip install -e ".[site]".')
     site.add_argument("action", choices=["build"])
     site.add_argument("--out", default="_site", metavar="DIR",

@@ -418,10 +418,11 @@ def test_moving_a_slider_changes_the_explorer_image(base_url, browser, visits):
 
 
 def _solution_only_lines(stem):
-    """Lines of the solution blocks of solutions/<stem>.ipynb that the exercise set lacks."""
+    """Lines of the solution blocks of solutions/<stem>.ipynb that the exercise set lacks
+(anywhere in its text: a statement may quote a line on purpose, as a hint)."""
     solution = nbformat.read(REPO / "solutions" / f"{stem}.ipynb", as_version=4)
     exercise = nbformat.read(REPO / "exercises" / f"{stem}.ipynb", as_version=4)
-    given = {line.strip() for c in exercise.cells for line in c.source.splitlines()}
+    given = "\n".join(c.source for c in exercise.cells)  # what the statements show on purpose
     lines = []
     for cell in solution.cells:
         for block in re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", cell.source,
@@ -458,8 +459,9 @@ def pdf(site) -> Path:
 
 
 def test_the_pdf_has_every_chapter_and_a_table_of_contents(pdf):
-    text = _poppler("pdftotext", "-layout", pdf, "-")
-    squashed = re.sub(r"\s+", " ", text)
+    text = _poppler("pdftotext", pdf, "-")
+    text = re.sub(r"^\f?\s*\d+\s*$", "", text, flags=re.MULTILINE)  # the page numbers
+    squashed = re.sub(r"\s+", " ", text.replace("\f", " "))
     titles = [pages.notebook_title(nbformat.read(REPO / "book" / f"{c}.ipynb", as_version=4))
               for c in CHAPTERS]
     for title in titles:
@@ -487,3 +489,15 @@ def test_the_pdf_embeds_every_figure_and_has_a_sane_length(pdf):
     pages_count = int(re.search(r"^Pages:\s+(\d+)", _poppler("pdfinfo", pdf),
                                 re.MULTILINE).group(1))
     assert 10 * len(CHAPTERS) <= pages_count <= 1500, f"{pages_count} pages"
+
+
+def test_chapter_titles_share_one_heading_style(site):
+    titles = []
+    for stem in CHAPTERS:
+        page = (site / f"{stem}.html").read_text(encoding="utf-8")
+        article = page[page.index("<article"):]
+        h1 = re.search(r"<h1[^>]*>(.*?)</h1>", article, re.DOTALL).group(1)
+        titles.append(html.unescape(re.sub(r"<[^>]+>", "", h1)).replace("#", "").strip())
+    bad = [t for s, t in zip(CHAPTERS, titles, strict=True)
+           if not re.fullmatch(rf"{s[:2]} [A-Z][^·.:]*", t)]
+    assert bad == [], f"chapter titles not in the form 'NN Title': {bad}"

@@ -193,3 +193,61 @@ def test_opening_and_closing_changes_nothing(lab, rel):
     after = _digests(root)
     changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
     assert not changed, f"opening and closing {rel} changed {changed}"
+
+
+NOTES = """() => {
+    const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+    const cells = [...panel.querySelectorAll('.jp-MarkdownCell .jp-RenderedMarkdown, '
+                                             + '.jp-MarkdownCell .jp-RenderedMySTMarkdown')];
+    const boxes = [...panel.querySelectorAll('.jp-MarkdownCell details')];
+    return {
+        raw: cells.map(c => c.textContent).filter(t => /```|\\{admonition\\}|:class:/.test(t)),
+        boxes: boxes.map(d => ({open: d.open,
+                                title: (d.querySelector('summary') || d).textContent.trim(),
+                                height: d.getBoundingClientRect().height})),
+    };
+}"""
+
+
+def _chapter_with_notes() -> str:
+    for rel in NOTEBOOKS:
+        md = ROOT / "book" / "md" / (Path(rel).stem + ".md")
+        if rel.startswith("book/") and md.is_file() and ":class: dropdown" in md.read_text():
+            return rel
+    pytest.fail("no chapter has a note on a source ({admonition} Note on ... :class: dropdown)")
+
+
+def test_notes_on_the_sources_render_as_collapsed_boxes(lab):
+    base, page, root, _ = lab
+    rel = _chapter_with_notes()
+    cells = json.loads((root / rel).read_text(encoding="utf-8"))["cells"]
+    expected = sum(len(re.findall(r"```\{admonition\} Note on .*\n:class: dropdown",
+                                  "".join(c["source"])))
+                   for c in cells if c["cell_type"] == "markdown")
+    before = _digests(root)
+    _open(page, base, rel)
+    deadline = time.monotonic() + 60
+    while True:  # cells render as they come into view: scroll through the notebook
+        notes = page.evaluate(NOTES)
+        boxes = [b for b in notes["boxes"] if b["title"].startswith("Note on")]
+        if len(boxes) >= expected or time.monotonic() > deadline:
+            break
+        page.evaluate("""() => { const s = document.querySelector(
+            '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer');
+            if (s) { s.scrollTop += s.clientHeight; } }""")
+        page.wait_for_timeout(300)
+    assert notes["raw"] == [], f"{rel}: notes shown as raw MyST text: {notes['raw'][:2]}"
+    assert len(boxes) == expected, f"{rel}: {len(boxes)} note boxes for {expected} notes"
+    assert not any(b["open"] for b in boxes), f"{rel}: notes rendered open"
+    opened = page.evaluate("""() => {
+        const d = document.querySelector(
+            '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell details');
+        d.querySelector('summary').click();  // what a reader's click does
+        return d.open;
+    }""")
+    assert opened, f"{rel}: a click does not open a note"
+    page.keyboard.press("Alt+w")
+    page.wait_for_timeout(300)
+    _shutdown_kernels(base)
+    changed = sorted(k for k, v in _digests(root).items() if before.get(k) != v)
+    assert not changed, f"opening {rel} and reading a note changed {changed}"

@@ -110,7 +110,7 @@ def _html_output(markup: str):
     return nbformat.v4.new_output("display_data", data={"text/html": markup})
 
 
-DOWNLOAD_CELL = """```{{div}} mlpbook-download
+DOWNLOAD_CELL = """```{{container}} mlpbook-download
 {{download}}`Download this chapter as a notebook <{path}>` (with its outputs; open it in
 JupyterLab to run and change every cell).
 ```"""
