@@ -29,7 +29,9 @@ plain ``SGD``, this module computes the same step with
 4. **no checks per layer**: the input is checked once, against the first layer.
 
 Same numbers: from the same state, the loss, the output and the biases and their gradients are
-the plain step's, bit for bit (the same operations on the same operands); the weights agree to
+the plain step's, bit for bit where NumPy and SciPy load one OpenBLAS build (the same
+operations on the same operands; where the two builds differ, the products agree to round-off);
+the weights agree to
 round-off, because ``gemm`` rounds α·(δᵀa) + β·W once where the plain step rounds g_W, α·g_W and
 the difference one after the other (``tests/test_fused.py`` bounds the difference at every step).
 Over many steps such a difference grows or shrinks with training as any round-off does (a

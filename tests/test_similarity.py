@@ -86,13 +86,13 @@ def test_every_function_of_an_exercise_notebook_is_a_stub_or_recorded():
     """The starter code is recognised without the exercise notebooks (as in an install): every
     function they define is a stub, or a helper given in full that the notebook's metadata
     records (and similarity then leaves out)."""
-    from mlpbook.grading.similarity import starter_digests
+    from mlpbook.grading.similarity import starter_sources
 
     for path in sorted((ROOT / "exercises").glob("*.ipynb")):
         nb = json.loads(path.read_text())
         cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
         recorded = nb["metadata"]["mlpbook"].get("starter", {})
-        assert recorded == starter_digests(cells), path.name
+        assert recorded == starter_sources(cells), path.name
         for src in cells:
             try:
                 tree = ast.parse("\n".join("pass" if line.lstrip().startswith(("%", "!")) else

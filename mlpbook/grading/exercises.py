@@ -98,9 +98,9 @@ def exercise_text(solution: Path) -> str:
     metadata["mlpbook"] = {"exercise_set": stem}
     # helpers given in full (a demo's small function): recorded, so that `mlpbook similarity`
     # leaves them out wherever it runs, as it leaves out the stubs
-    from .similarity import starter_digests
+    from .similarity import starter_sources
 
-    given = starter_digests([c["source"] for c in cells if c["cell_type"] == "code"])
+    given = starter_sources([c["source"] for c in cells if c["cell_type"] == "code"])
     if given:
         metadata["mlpbook"]["starter"] = given
     out = {"cells": cells, "metadata": metadata, "nbformat": nb["nbformat"],

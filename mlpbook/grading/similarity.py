@@ -23,7 +23,6 @@ from __future__ import annotations
 import ast
 import builtins
 import difflib
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from itertools import combinations
 from pathlib import Path
 
 __all__ = ["normalized_functions", "Pair", "Comparison", "compare", "similar_pairs",
-           "format_pairs", "format_comparison", "is_stub", "starter_digests"]
+           "format_pairs", "format_comparison", "is_stub", "starter_sources"]
 
 _BUILTINS = set(dir(builtins))
 _MAGIC = re.compile(r"^\s*[%!]")
@@ -124,22 +123,32 @@ def normalized_functions(sources: list[str], stubs: bool = True) -> dict[str, tu
             if stubs or not is_stub(fn)}
 
 
-def _digest(tokens: tuple[str, ...]) -> str:
-    return hashlib.sha256(" ".join(tokens).encode()).hexdigest()[:16]
+def starter_sources(sources: list[str]) -> dict[str, str]:
+    """{name: source} of the functions given in full in starter code (not stubs): what an
+    exercise notebook records in its metadata (``mlpbook.starter``); the source, not its
+    tokens, since how Python parses it differs between versions."""
+    out = {}
+    for src in sources:
+        text = "\n".join("pass" if _MAGIC.match(line) else line for line in src.splitlines())
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not is_stub(node):
+                out[node.name] = ast.get_source_segment(text, node)
+    return out
 
 
-def starter_digests(sources: list[str]) -> dict[str, str]:
-    """{name: digest of its normalised tokens} of the functions given in full in starter code
-    (not stubs): what an exercise notebook records in its metadata (``mlpbook.starter``)."""
-    return {name: _digest(t) for name, t in normalized_functions(sources, stubs=False).items()}
-
-
-def _given(sub) -> dict:
-    """The starter functions a submission's own metadata records (see :func:`starter_digests`)."""
+def _given(sub) -> dict[str, tuple[str, ...]]:
+    """{name: normalised tokens} of the starter functions a submission's own metadata records
+    (see :func:`starter_sources`)."""
     meta = sub.notebook.get("metadata") if isinstance(sub.notebook, dict) else None
     given = meta.get("mlpbook", {}).get("starter") if isinstance(meta, dict) and \
         isinstance(meta.get("mlpbook"), dict) else None
-    return given if isinstance(given, dict) else {}
+    if not isinstance(given, dict):
+        return {}
+    return normalized_functions([s for s in given.values() if isinstance(s, str)])
 
 
 def _code_cells(path: Path) -> list[str]:
@@ -230,7 +239,7 @@ def compare(folder, starter_dir=None, threshold: float = 0.9,
                 if notebook is not None and notebook.is_file() else {}
         given = _given(sub)
         functions = {f: t for f, t in normalized_functions(sub.code_cells, stubs=False).items()
-                     if starters[name].get(f) != t and given.get(f) != _digest(t)
+                     if starters[name].get(f) != t and given.get(f) != t
                      and len(t) > 12}
         by_set.setdefault(name, []).append((str(path), functions))
     return Comparison(_pairs(by_set, threshold, min_functions), left_out,
