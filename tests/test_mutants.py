@@ -1,6 +1,8 @@
 """Every typical mistake of tests/mutants/ fails at least one case of its question; the
 mutation score of each exercise set is printed (``pytest -s tests/test_mutants.py``)."""
 
+from functools import cache
+
 import pytest
 from mutation import mutants, verdict
 
@@ -9,11 +11,16 @@ from mlpbook.grading import exercise_sets
 MUTANTS = mutants()
 
 
+@cache
+def status(qid: str, name: str) -> str:
+    """The grader's status for the mistake ``name`` of question ``qid`` (computed once)."""
+    return verdict(qid, MUTANTS[qid][name]).status
+
+
 @pytest.mark.parametrize("qid, name", [(q, n) for q, table in sorted(MUTANTS.items())
                                        for n in table])
 def test_the_mistake_fails_a_case(qid, name):
-    v = verdict(qid, MUTANTS[qid][name])
-    assert v.status != "passed", f"{qid}: the mistake '{name}' passes every case"
+    assert status(qid, name) != "passed", f"{qid}: the mistake '{name}' passes every case"
 
 
 def test_every_question_has_mutants_and_the_scores():
@@ -23,6 +30,6 @@ def test_every_question_has_mutants_and_the_scores():
         missing = [i for i in ids if not MUTANTS.get(i)]
         assert not missing, f"questions without mutants: {missing}"
         n = sum(len(MUTANTS[i]) for i in ids)
-        killed = sum(verdict(i, f).status != "passed" for i in ids for f in MUTANTS[i].values())
+        killed = sum(status(i, name) != "passed" for i in ids for name in MUTANTS[i])
         lines.append(f"{stem}: {killed}/{n} mutants killed")
     print("\n".join(lines))
