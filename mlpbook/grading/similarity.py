@@ -101,7 +101,9 @@ def is_stub(fn: ast.FunctionDef) -> bool:
     return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
 
 
-def _functions(sources: list[str]) -> dict[str, ast.FunctionDef]:
+def _functions(sources: list[str]) -> dict[str, tuple[ast.FunctionDef, str]]:
+    """{name: (the top-level function, the text of its cell)} in ``sources``; a later
+    definition replaces an earlier one; cells that do not parse are skipped."""
     out = {}
     for src in sources:
         text = "\n".join("pass" if _MAGIC.match(line) else line for line in src.splitlines())
@@ -111,7 +113,7 @@ def _functions(sources: list[str]) -> dict[str, ast.FunctionDef]:
             continue
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                out[node.name] = node
+                out[node.name] = (node, text)
     return out
 
 
@@ -119,7 +121,7 @@ def normalized_functions(sources: list[str], stubs: bool = True) -> dict[str, tu
     """{function name: normalised tokens} of the top-level functions in ``sources`` (code
     cells; a later definition replaces an earlier one; cells that do not parse are skipped);
     with ``stubs=False``, without the functions that are still stubs (:func:`is_stub`)."""
-    return {name: _tokens(fn) for name, fn in _functions(sources).items()
+    return {name: _tokens(fn) for name, (fn, _) in _functions(sources).items()
             if stubs or not is_stub(fn)}
 
 
@@ -127,17 +129,8 @@ def starter_sources(sources: list[str]) -> dict[str, str]:
     """{name: source} of the functions given in full in starter code (not stubs): what an
     exercise notebook records in its metadata (``mlpbook.starter``); the source, not its
     tokens, since how Python parses it differs between versions."""
-    out = {}
-    for src in sources:
-        text = "\n".join("pass" if _MAGIC.match(line) else line for line in src.splitlines())
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not is_stub(node):
-                out[node.name] = ast.get_source_segment(text, node)
-    return out
+    return {name: ast.get_source_segment(text, fn)
+            for name, (fn, text) in _functions(sources).items() if not is_stub(fn)}
 
 
 def _given(sub) -> dict[str, tuple[str, ...]]:
